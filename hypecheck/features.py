@@ -1,0 +1,126 @@
+"""Layer 4, features: turn a Doc, its evidence and signals into terms and named feature dicts.
+
+Both levels use the same two kinds of input so one linear model format serves both:
+
+- ``terms``: lower-cased word unigrams and bigrams (numbers folded to ``<num>``),
+  fed to a TF-IDF block;
+- ``features``: a ``dict[str, float]`` of rule evidence, position and signals,
+  fed to a DictVectorizer block. Names survive into the model, so weights map
+  back to explanations.
+
+Training (sklearn) and scoring (numpy) call these same functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from spacy.tokens import Doc, Span
+
+from hypecheck.types import CATEGORIES, Evidence
+
+KEEP_PUNCT = frozenset({"%", "!", "€", "$", "?"})
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the normalised text: character offsets and the spaCy span."""
+
+    start: int
+    end: int
+    span: Span
+    index: int
+
+
+def sentences(doc: Doc) -> list[Sentence]:
+    """Non-blank sentences of ``doc`` with trimmed character offsets."""
+    out: list[Sentence] = []
+    for sent in doc.sents:
+        tokens = [t for t in sent if not t.is_space]
+        if not tokens:
+            continue
+        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+        out.append(Sentence(start, end, sent, len(out)))
+    return out
+
+
+def terms(tokens: Iterable) -> list[str]:
+    """Unigrams and bigrams of ``tokens`` (spaCy tokens), lower-cased, numbers as ``<num>``.
+
+    >>> import spacy
+    >>> terms(spacy.blank("de")("Weitere 150 Prozent!"))
+    ['weitere', '<num>', 'prozent', '!', 'weitere <num>', '<num> prozent', 'prozent !']
+    """
+    words: list[str] = []
+    for tok in tokens:
+        if tok.is_space:
+            continue
+        if tok.is_punct and tok.text not in KEEP_PUNCT:
+            continue
+        words.append("<num>" if tok.like_num or tok.text[:1].isdigit() or tok.text[:1] in "+-" and tok.text[1:2].isdigit() else tok.lower_)
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def _in(ev: Evidence, sent: Sentence) -> bool:
+    return ev.start < sent.end and ev.end > sent.start
+
+
+def sentence_features(sent: Sentence, n_sentences: int, evidence: Sequence[Evidence]) -> dict[str, float]:
+    """Rule evidence and shape features of one sentence."""
+    feats: dict[str, float] = {}
+    best = 0.0
+    for ev in evidence:
+        if not _in(ev, sent):
+            continue
+        key = f"rule:{ev.category}"
+        feats[key] = max(feats.get(key, 0.0), ev.score)
+        best = max(best, ev.score)
+    if best:
+        feats["rule:any"] = best
+        feats["rule:n"] = math.log1p(sum(1 for ev in evidence if _in(ev, sent)))
+    n_tok = sum(1 for t in sent.span if not t.is_space)
+    feats["len"] = math.log1p(n_tok) / 5.0
+    feats["pos:first"] = float(sent.index == 0)
+    feats["pos:last"] = float(sent.index == n_sentences - 1)
+    feats["pos:tail"] = float(sent.index >= n_sentences - 3 and n_sentences > 4)
+    feats["excl"] = float(any(t.text.startswith("!") for t in sent.span))
+    feats["pct"] = float(any(t.text == "%" or t.lower_ in ("prozent", "percent") for t in sent.span))
+    return feats
+
+
+def document_features(
+    evidence: Sequence[Evidence], signals: Mapping[str, Any], sentence_probs: Sequence[Mapping[str, float]]
+) -> dict[str, float]:
+    """Aggregate rule evidence, signals and sentence-model outputs of one document."""
+    feats: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for ev in evidence:
+        key = f"rule:{ev.category}"
+        feats[key] = max(feats.get(key, 0.0), ev.score)
+        counts[ev.category] = counts.get(ev.category, 0) + 1
+    for cat, n in counts.items():
+        feats[f"rule:{cat}:n"] = math.log1p(n)
+    strong = [cat for cat in CATEGORIES if feats.get(f"rule:{cat}", 0.0) >= 0.5]
+    feats["rule:categories"] = len(strong) / 3.0
+    if evidence:
+        feats["rule:max"] = max(ev.score for ev in evidence)
+    if sentence_probs:
+        anys = sorted((p.get("any", 0.0) for p in sentence_probs), reverse=True)
+        feats["sent:max"] = anys[0]
+        feats["sent:top2"] = sum(anys[:2]) / 2
+        feats["sent:share"] = sum(1 for a in anys if a >= 0.5) / len(anys)
+        for cat in CATEGORIES:
+            feats[f"sent:{cat}"] = max(p.get(cat, 0.0) for p in sentence_probs)
+    feats["sig:microcap"] = float(bool(signals.get("microcap")))
+    feats["sig:risk_warning"] = float(bool(signals.get("risk_warning")))
+    feats["sig:named_author"] = float(bool(signals.get("named_author")))
+    feats["sig:crypto"] = float(bool(signals.get("crypto")))
+    feats["sig:attributed"] = math.log1p(signals.get("attributed_sources", 0))
+    feats["sig:criticism"] = math.log1p(signals.get("criticism_cues", 0))
+    feats["sig:subscription"] = math.log1p(signals.get("subscription_cues", 0))
+    feats["sig:second_person"] = min(1.0, 10 * signals.get("second_person_share", 0.0))
+    feats["sig:exclamation"] = min(1.0, signals.get("exclamation_density", 0.0))
+    feats["sig:words"] = math.log1p(signals.get("words", 0)) / 7.0
+    return feats

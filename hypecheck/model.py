@@ -1,0 +1,160 @@
+"""Layer 5, model: the exported linear models, loaded from plain arrays and scored with numpy.
+
+A model directory holds ``model.npz`` (arrays only, loaded with
+``allow_pickle=False``, so loading can never execute code) and ``model.json``
+(the model card: versions, corpus hash, rules digest, metrics, band
+thresholds). ``hypecheck.train`` builds both from scikit-learn pipelines; a
+test proves that these numpy scorers reproduce the pipelines' probabilities.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from hypecheck.errors import ModelError, message
+
+FORMAT = "hypecheck.model/1"
+DEFAULT_MODEL_DIR = Path(__file__).parent / "data" / "model"
+
+
+@dataclass(frozen=True)
+class LinearBlock:
+    """TF-IDF terms + named features -> linear scores, as sklearn's ColumnTransformer + LogisticRegression compute them."""
+
+    vocab: Mapping[str, int]
+    idf: np.ndarray
+    dict_index: Mapping[str, int]
+    coef: np.ndarray  # (n_outputs, n_terms + n_dict)
+    intercept: np.ndarray  # (n_outputs,)
+    labels: tuple[str, ...]
+    sublinear_tf: bool = True
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> "LinearBlock":
+        vocab = {str(t): i for i, t in enumerate(arrays[f"{prefix}.vocab"].tolist())}
+        dict_names = arrays[f"{prefix}.dict_names"].tolist()
+        n_terms = len(vocab)
+        return cls(
+            vocab=vocab,
+            idf=np.asarray(arrays[f"{prefix}.idf"], dtype=np.float64),
+            dict_index={str(n): n_terms + i for i, n in enumerate(dict_names)},
+            coef=np.asarray(arrays[f"{prefix}.coef"], dtype=np.float64),
+            intercept=np.asarray(arrays[f"{prefix}.intercept"], dtype=np.float64),
+            labels=tuple(str(x) for x in arrays[f"{prefix}.labels"].tolist()),
+            sublinear_tf=bool(arrays[f"{prefix}.sublinear_tf"]) if f"{prefix}.sublinear_tf" in arrays else True,
+        )
+
+    def decision(self, terms: Sequence[str], features: Mapping[str, float]) -> np.ndarray:
+        """Linear scores of one row, one per output label."""
+        counts: dict[int, int] = {}
+        vocab = self.vocab
+        for term in terms:
+            idx = vocab.get(term)
+            if idx is not None:
+                counts[idx] = counts.get(idx, 0) + 1
+        z = self.intercept.copy()
+        if counts:
+            idxs = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            if self.sublinear_tf:
+                tf = 1.0 + np.log(tf)
+            vals = tf * self.idf[idxs]
+            norm = math.sqrt(float(vals @ vals))
+            if norm > 0:
+                z += self.coef[:, idxs] @ (vals / norm)
+        for name, value in features.items():
+            idx = self.dict_index.get(name)
+            if idx is not None and value:
+                z += self.coef[:, idx] * value
+        return z
+
+
+def sigmoid(z: np.ndarray | float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+@dataclass(frozen=True)
+class Model:
+    """The bundled or a custom model: a sentence-category model and a calibrated document model."""
+
+    sentence: LinearBlock
+    document: LinearBlock
+    calib_a: float
+    calib_b: float
+    card: Mapping[str, Any]
+    path: str
+
+    def sentence_probs(self, terms: Sequence[str], features: Mapping[str, float]) -> dict[str, float]:
+        """Per-label probability that a sentence carries that red flag (``any``: some red flag)."""
+        probs = sigmoid(self.sentence.decision(terms, features))
+        return dict(zip(self.sentence.labels, probs.tolist()))
+
+    def document_probability(self, terms: Sequence[str], features: Mapping[str, float]) -> float:
+        """Calibrated probability that a moderator would judge the document promotional."""
+        z = float(self.document.decision(terms, features)[0])
+        return float(1.0 / (1.0 + math.exp(self.calib_a * z + self.calib_b)))
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        low, high = self.card.get("bands", {"elevated": 30, "high": 70}).values()
+        return int(low), int(high)
+
+    def info(self) -> dict[str, Any]:
+        """The model fields of an Assessment."""
+        return {
+            "name": self.card.get("name", "default"),
+            "version": self.card.get("version", ""),
+            "corpus_sha256": self.card.get("corpus_sha256", ""),
+        }
+
+
+def load_model(path: str | Path | None = None, rules_digest: str | None = None) -> Model:
+    """Load a model directory (default: the bundled model).
+
+    Raises
+    ------
+    ModelError
+        If the directory is not a hypecheck model, has an unknown format, or
+        was trained with other rules than ``rules_digest``.
+    """
+    return _load(str(path or DEFAULT_MODEL_DIR), rules_digest)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, rules_digest: str | None) -> Model:
+    folder = Path(path)
+    if folder.is_file():
+        folder = folder.parent
+    card_path, arrays_path = folder / "model.json", folder / "model.npz"
+    if not card_path.exists() or not arrays_path.exists():
+        raise ModelError(message("E020", path=path, detail="model.json and model.npz are required"), code="E020")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(message("E020", path=card_path, detail=f"unreadable card: {exc}"), code="E020") from None
+    if card.get("format") != FORMAT:
+        raise ModelError(message("E021", path=path, found=card.get("format"), expected=FORMAT), code="E021")
+    if rules_digest and card.get("rules_digest") and card["rules_digest"] != rules_digest:
+        raise ModelError(message("E022", path=path, found=card["rules_digest"][:12], expected=rules_digest[:12]), code="E022")
+    try:
+        with np.load(arrays_path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        calib = arrays["doc.calibration"]
+        return Model(
+            sentence=LinearBlock.from_arrays(arrays, "sent"),
+            document=LinearBlock.from_arrays(arrays, "doc"),
+            calib_a=float(calib[0]),
+            calib_b=float(calib[1]),
+            card=card,
+            path=str(folder),
+        )
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:  # object arrays refuse to load without pickle
+        raise ModelError(message("E020", path=arrays_path, detail=f"{type(exc).__name__}: {exc}"), code="E020") from None

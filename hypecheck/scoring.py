@@ -1,0 +1,127 @@
+"""Layer 6, score: combine rule evidence and model probabilities into Findings and an Assessment."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from hypecheck.features import Sentence
+from hypecheck.types import CATEGORY_DESCRIPTIONS, REGULATORY_HOOKS, Assessment, Evidence, Finding
+
+DEFAULT_BANDS = (30, 70)
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """How evidence becomes findings and risk becomes a band."""
+
+    bands: tuple[int, int] = DEFAULT_BANDS  # risk >= bands[0]: elevated; >= bands[1]: high
+    min_confidence: float = 0.4  # findings below this are not reported
+    model_only_threshold: float = 0.7  # a sentence the model flags with no matching rule
+    disabled: frozenset[str] = frozenset()
+
+
+def band_of(risk: int, bands: tuple[int, int] = DEFAULT_BANDS) -> str:
+    """``low`` < bands[0] <= ``elevated`` < bands[1] <= ``high``.
+
+    >>> band_of(29), band_of(30), band_of(70)
+    ('low', 'elevated', 'high')
+    """
+    return "high" if risk >= bands[1] else "elevated" if risk >= bands[0] else "low"
+
+
+def _sentence_of(ev: Evidence, sentences: Sequence[Sentence]) -> int | None:
+    for sent in sentences:
+        if ev.start < sent.end and ev.end > sent.start:
+            return sent.index
+    return None
+
+
+def make_findings(
+    text: str,
+    evidence: Sequence[Evidence],
+    sentences: Sequence[Sentence],
+    sentence_probs: Sequence[Mapping[str, float]] | None,
+    config: ScoringConfig,
+) -> list[Finding]:
+    """Rule evidence weighed by the sentence model, plus sentences only the model flags."""
+    findings: list[Finding] = []
+    for ev in evidence:
+        if ev.category in config.disabled:
+            continue
+        origin = [f"rule:{ev.rule_id}"]
+        confidence = ev.score
+        idx = _sentence_of(ev, sentences)
+        if sentence_probs is not None and idx is not None:
+            probs = sentence_probs[idx]
+            agreement = max(probs.get(ev.category, 0.0), 0.8 * probs.get("any", 0.0))
+            confidence = ev.score * (0.5 + 0.5 * agreement)
+            if agreement >= 0.5:
+                origin.append("model")
+        if confidence < config.min_confidence:
+            continue
+        findings.append(
+            Finding(ev.start, ev.end, ev.text, ev.category, confidence, tuple(origin), ev.why,
+                    REGULATORY_HOOKS[ev.category], ev.adjustments)
+        )
+    if sentence_probs is not None:
+        for sent in sentences:
+            probs = sentence_probs[sent.index]
+            for cat, p in probs.items():
+                if cat == "any" or cat in config.disabled or p < config.model_only_threshold:
+                    continue
+                if any(f.category == cat and f.start < sent.end and f.end > sent.start for f in findings):
+                    continue
+                if any(ev.category == cat and ev.adjustments and ev.start < sent.end and ev.end > sent.start for ev in evidence):
+                    continue  # context explained a rule match of this category away; the model does not overrule it
+                findings.append(
+                    Finding(sent.start, sent.end, text[sent.start : sent.end], cat, p * 0.9, ("model",),
+                            f"The model reads this sentence as one that {CATEGORY_DESCRIPTIONS[cat]} (no rule matched).",
+                            REGULATORY_HOOKS[cat])
+                )
+    findings.sort(key=lambda f: (f.start, f.end, f.category))
+    return findings
+
+
+def assessment_id(source: str, text: str) -> str:
+    return hashlib.sha256(f"{source}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def assess(
+    *,
+    text: str,
+    title: str | None,
+    source: str,
+    doc_id: str | None,
+    language: str,
+    probability: float,
+    findings: Sequence[Finding],
+    signals: Mapping[str, Any],
+    warnings: Sequence[str],
+    model_info: Mapping[str, Any],
+    config: ScoringConfig,
+    include_text: bool = True,
+) -> Assessment:
+    """Build the Assessment of one document."""
+    probability = min(1.0, max(0.0, float(probability)))
+    risk = int(round(100 * probability))
+    categories: dict[str, float] = {}
+    for f in findings:
+        categories[f.category] = max(categories.get(f.category, 0.0), f.confidence)
+    categories = dict(sorted(categories.items(), key=lambda kv: -kv[1]))
+    return Assessment(
+        id=doc_id or assessment_id(source, text),
+        source=source,
+        title=title,
+        language=language,
+        risk=risk,
+        probability=probability,
+        band=band_of(risk, config.bands),
+        categories=categories,
+        findings=tuple(findings),
+        signals=dict(signals),
+        warnings=tuple(warnings),
+        model=dict(model_info),
+        text=text if include_text else None,
+    )
