@@ -2,16 +2,21 @@
 
 One Detector is safe to share between threads: its state is read-only after
 construction except for lazily built per-language parts, which are guarded by
-a lock, and the spaCy pass, which runs under a per-language lock.
+a lock, and the spaCy pass, which runs under a per-language lock. That lock is
+module-wide because every Detector of a process shares the pipeline that
+``make_nlp(lang)`` caches.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from dataclasses import dataclass, field
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence, TypeVar
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -34,6 +39,14 @@ log = logging.getLogger(__name__)
 #: Characters scored at most per document; longer texts are cut with a warning.
 MAX_CHARS = 300_000
 
+#: One lock per language around the spaCy pass and the matchers. ``make_nlp`` hands the
+#: same pipeline (tokenizer caches, StringStore) to every Detector of the process, so a
+#: lock per Detector would let two Detectors tokenize on the same pipeline at once.
+_NLP_LOCKS: dict[str, threading.Lock] = {lang: threading.Lock() for lang in SUPPORTED_LANGUAGES}
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
 
 @dataclass
 class _LangParts:
@@ -41,7 +54,57 @@ class _LangParts:
     rules: RuleMatcher
     context: ContextAdjuster
     signals: SignalExtractor
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock
+
+
+def check_bands(bands: Sequence[int] | None) -> tuple[int, int] | None:
+    """Validate band thresholds ``(elevated, high)``: integers with ``0 < elevated < high <= 100``.
+
+    >>> check_bands([30, 70])
+    (30, 70)
+    """
+    if bands is None:
+        return None
+    try:
+        low, high = (int(b) for b in bands)
+    except (TypeError, ValueError):
+        low = high = -1
+    if not 0 < low < high <= 100 or list(bands) != [low, high]:
+        raise InputError(f"bands must be two integers (elevated, high) with 0 < elevated < high <= 100, got {bands!r}",
+                         code="E032")
+    return low, high
+
+
+def map_ordered(func: Callable[[_T], _R], items: Iterable[_T], n_jobs: int = 1) -> Iterator[_R]:
+    """Yield ``func(item)`` for each item, in input order, on up to ``n_jobs`` threads.
+
+    Items are consumed lazily, with at most ``4 * n_jobs`` in flight, so a long
+    generator is never read into memory. ``n_jobs=-1`` uses one thread per
+    CPU. An exception of ``func`` propagates at that item's position and
+    cancels the items not yet started.
+
+    >>> list(map_ordered(len, ["a", "bb", "ccc"], n_jobs=2))
+    [1, 2, 3]
+    """
+    if n_jobs < 0:
+        n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    if n_jobs <= 1:
+        for item in items:
+            yield func(item)
+        return
+    pending: deque[Future[_R]] = deque()
+    pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="hypecheck")
+    try:
+        for item in items:
+            pending.append(pool.submit(func, item))
+            if len(pending) >= 4 * n_jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:  # also when the caller stops early or an item failed
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
 
 
 @dataclass(frozen=True)
@@ -69,34 +132,58 @@ class Detector:
         A model directory made by ``hypecheck train --out``; None for the
         bundled model; False for rules only (no trained model).
     extra_rules : sequence of paths
-        House rule files in the bundled rules' format, validated on load.
+        House rule files in the bundled rules' format. They are validated,
+        and their patterns compiled, here: a bad file raises
+        :class:`~hypecheck.RuleConfigError` naming the file and rule id.
     disabled : iterable of str
-        Categories to switch off.
+        Categories to switch off: their rules give no evidence (so they no
+        longer raise the risk) and no finding of theirs is reported.
     bands : (int, int)
         Risk thresholds of ``elevated`` and ``high`` (default: the model card's).
     min_confidence : float
         Findings below this confidence are not reported.
 
+    Raises
+    ------
+    RuleConfigError
+        A house rule file is malformed.
+    ModelError
+        The model is missing, unsafe, or incompatible with this version or these rules.
+    InputError
+        An unknown category in ``disabled`` or invalid ``bands``.
+
+    Notes
+    -----
+    Prefer :func:`hypecheck.load`, which caches Detectors per arguments. A
+    Detector is thread-safe: share one between threads.
+
     Examples
     --------
-    >>> det = Detector()                                        # doctest: +SKIP
-    >>> det.score("Bis Jahresende sind weitere 150 Prozent möglich!").band  # doctest: +SKIP
-    'high'
+    >>> det = Detector(disabled=["paid_promotion"], bands=(40, 80))
+    >>> det.config.bands
+    (40, 80)
+    >>> "return_promise" in det.score("Bis Jahresende sind weitere 150 Prozent möglich!").categories
+    True
     """
 
     def __init__(
         self,
-        model: str | Path | Model | bool | None = None,
+        model: str | Path | Model | Literal[False] | None = None,
         *,
         extra_rules: Sequence[str | Path] = (),
         disabled: Iterable[str] = (),
         bands: tuple[int, int] | None = None,
         min_confidence: float = 0.4,
     ) -> None:
+        if isinstance(disabled, str):  # disabled="puffery" would otherwise disable "p", "u", ...
+            disabled = (disabled,)
+        if isinstance(extra_rules, (str, Path)):
+            extra_rules = (extra_rules,)
         disabled = frozenset(disabled)
         unknown = disabled - set(CATEGORIES)
         if unknown:
             raise InputError(message("E031", name=sorted(unknown)[0], choices=", ".join(CATEGORIES)), code="E031")
+        bands = check_bands(bands)
         self.extra_rules = tuple(str(p) for p in extra_rules)
         self.disabled = disabled
         if model is False:
@@ -109,9 +196,26 @@ class Detector:
         self.config = ScoringConfig(bands=bands or model_bands or (30, 70), min_confidence=min_confidence, disabled=disabled)
         self._parts: dict[str, _LangParts] = {}
         self._parts_lock = threading.Lock()
-        for path in self.extra_rules:  # validate house rules now, not at the first text of their language
+        if self.extra_rules:
+            # Validate house rules now, not at the first text of their language: parse every
+            # file, and compile the patterns, which is where spaCy rejects a bad one.
             for lang in SUPPORTED_LANGUAGES:
-                load_rules(lang, self.extra_rules)
+                self._lang(lang)
+        log.debug("Detector ready: model %s, %d house rule file(s), disabled %s, bands %s",
+                  self.model_info["name"], len(self.extra_rules), sorted(disabled) or "none", self.config.bands)
+
+    @property
+    def model_info(self) -> dict[str, Any]:
+        """The ``model`` block of every Assessment this Detector makes."""
+        if self.model is None:
+            return {"name": "rules-only", "version": "", "corpus_sha256": ""}
+        return self.model.info()
+
+    def __repr__(self) -> str:
+        info = self.model_info
+        return (f"Detector(model={info['name']!r} {info['version']}, extra_rules={list(self.extra_rules)!r}, "
+                f"disabled={sorted(self.disabled)!r}, bands={self.config.bands!r}, "
+                f"min_confidence={self.config.min_confidence!r})")
 
     # -- layers 2-4 ------------------------------------------------------------
     def _lang(self, lang: str) -> _LangParts:
@@ -122,10 +226,14 @@ class Detector:
                 if parts is None:
                     if lang not in SUPPORTED_LANGUAGES:
                         raise InputError(message("E030", lang=lang, choices=", ".join(SUPPORTED_LANGUAGES)), code="E030")
-                    ruleset = load_rules(lang, self.extra_rules)
+                    ruleset = load_rules(lang, self.extra_rules, self.disabled)
                     nlp = make_nlp(lang)
-                    parts = _LangParts(nlp, RuleMatcher(nlp, ruleset), ContextAdjuster(nlp, ruleset), SignalExtractor(nlp, ruleset))
+                    lock = _NLP_LOCKS[lang]
+                    with lock:  # the matchers add to the shared pipeline's StringStore
+                        parts = _LangParts(nlp, RuleMatcher(nlp, ruleset), ContextAdjuster(nlp, ruleset),
+                                           SignalExtractor(nlp, ruleset), lock)
                     self._parts[lang] = parts
+                    log.debug("built the %s pipeline: %d rules", lang, len(ruleset.rules))
         return parts
 
     def analyze(self, text: str, lang: str) -> Analysis:
@@ -155,7 +263,7 @@ class Detector:
         else:
             sent_probs = None
             probability = rules_only_probability(analysis.evidence)
-            info = {"name": "rules-only", "version": "", "corpus_sha256": ""}
+            info = self.model_info
         findings = make_findings(analysis.text, analysis.evidence, analysis.sentences, sent_probs, self.config)
         return assess(text=analysis.text, title=title, source=source, doc_id=doc_id, language=analysis.language,
                       probability=probability, findings=findings, signals=analysis.signals, warnings=warnings,
@@ -180,16 +288,81 @@ class Detector:
 
     def score(self, text: str, *, title: str | None = None, lang: str | None = None, source: str = "<text>",
               id: str | None = None, html: bool = False) -> Assessment:
-        """Score one text (plain, or HTML with ``html=True``) and return its Assessment."""
+        """Score one text and return its Assessment.
+
+        Parameters
+        ----------
+        text : str
+            The article: plain text, or HTML with ``html=True``.
+        title : str, optional
+            The headline; it is scored as the first paragraph.
+        lang : {"de", "en", "auto"}, optional
+            The language; detected when None or ``"auto"``.
+        source : str
+            Where the text came from (a path or a link), copied into the result.
+        id : str, optional
+            The item's id; by default a hash of ``source`` and the text.
+        html : bool
+            Convert HTML to text first.
+
+        Returns
+        -------
+        Assessment
+            Frozen; ``to_dict()`` gives the JSON form (schema ``hypecheck.assessment/1``).
+            Finding offsets refer to the normalised text, ``Assessment.text``.
+
+        Raises
+        ------
+        InputError
+            No text is left after normalisation, ``text`` is not a str, or ``lang`` is unsupported.
+
+        Examples
+        --------
+        >>> import hypecheck
+        >>> det = hypecheck.load()
+        >>> a = det.score("Jetzt kaufen! Bis Jahresende sind weitere 150 Prozent möglich.")
+        >>> a.language, a.band
+        ('de', 'high')
+        >>> f = a.findings[0]
+        >>> a.text[f.start:f.end] == f.text
+        True
+        >>> det.score("Shares of Acme rose 2% after quarterly sales beat estimates, Reuters reported.").band
+        'low'
+        """
         if not isinstance(text, str):
             raise InputError(f"{source}: expected str, got {type(text).__name__}", code="E002")
         return self.score_document(Document(text=text, title=title, source=source, id=id, is_html=html), lang=lang)
 
     def score_many(self, items: Iterable[str | Document | Mapping[str, Any]], n_jobs: int = 1,
                    lang: str | None = None) -> Iterator[Assessment]:
-        """Score many texts, Documents or dicts (``text``, optional ``title``, ``id``, ``source``) in order.
+        """Score many texts, in input order, optionally on several threads.
 
-        ``n_jobs > 1`` uses threads; results come back in input order.
+        Parameters
+        ----------
+        items : iterable of str, Document or mapping
+            Texts, Documents, or mappings with ``text`` and optionally
+            ``title``, ``id``, ``source``, ``lang``, ``html``. Read lazily:
+            a generator of any length is fine.
+        n_jobs : int
+            Threads to use (``-1``: one per CPU). Results are the same as with
+            ``n_jobs=1`` and come back in input order.
+        lang : {"de", "en", "auto"}, optional
+            Language of every item (a mapping's ``lang`` overrides it).
+
+        Yields
+        ------
+        Assessment
+            One per item. The first item that cannot be scored raises
+            :class:`~hypecheck.InputError`; to skip bad items instead, score
+            them one by one, or use :func:`hypecheck.score_frame` with
+            ``errors="coerce"``.
+
+        Examples
+        --------
+        >>> import hypecheck
+        >>> texts = ["Die Aktie stieg um 2 Prozent.", "Kaufen Sie jetzt, bevor es zu spät ist!"]
+        >>> [a.language for a in hypecheck.load().score_many(texts, n_jobs=2)]
+        ['de', 'de']
         """
         def one(item: str | Document | Mapping[str, Any]) -> Assessment:
             if isinstance(item, Document):
@@ -197,16 +370,10 @@ class Detector:
             if isinstance(item, str):
                 return self.score(item, lang=lang)
             return self.score(item["text"], title=item.get("title"), id=item.get("id"),
-                              source=item.get("source", "<text>"), lang=item.get("lang", lang))
+                              source=item.get("source", "<text>"), lang=item.get("lang", lang),
+                              html=bool(item.get("html", False)))
 
-        if n_jobs <= 1:
-            for item in items:
-                yield one(item)
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-            yield from pool.map(one, items)
+        return map_ordered(one, items, n_jobs)
 
 
 def rules_only_probability(evidence: Sequence[Evidence]) -> float:

@@ -312,8 +312,12 @@ def _doc_rows(examples: Sequence[Example], sent_probs: Sequence[list[dict]]):
 
 
 def train(corpus_dir: str | Path = DEFAULT_CORPUS, out_dir: str | Path | None = None, *, folds: int = 5,
-          seed: int = 0, name: str = "default", progress=None) -> dict[str, Any]:
-    """Train, cross-validate and export a model; return its card."""
+          seed: int = 0, name: str = "default", progress=None, disabled: Sequence[str] = ()) -> dict[str, Any]:
+    """Train, cross-validate and export a model; return its card.
+
+    ``disabled`` drops the rules of those categories from the features (all
+    categories: a text-only "model only" baseline for ablations).
+    """
     import sklearn
     from sklearn.model_selection import cross_val_predict
 
@@ -323,7 +327,7 @@ def train(corpus_dir: str | Path = DEFAULT_CORPUS, out_dir: str | Path | None = 
     records = load_corpus(corpus_dir)
     if len(records) < 20 or len({r["label"] for r in records}) < 2:
         raise ValueError(f"{corpus_dir}: need at least 20 documents of both labels, found {len(records)}")
-    examples = analyse_corpus(records)
+    examples = analyse_corpus(records, Detector(model=False, disabled=disabled))
     if progress:
         progress(f"analysed {len(examples)} documents")
 
@@ -383,6 +387,7 @@ def train(corpus_dir: str | Path = DEFAULT_CORPUS, out_dir: str | Path | None = 
         "trained_with": {"hypecheck": __version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__,
                          "python": platform.python_version()},
         "seed": seed,
+        "disabled_rules": sorted(disabled),
         "metrics": metrics,
         "intended_use": "Flag promotional passages and score promotional risk in German and English finance articles for human review.",
         "limitations": "Trained on texts written by the hypecheck team in the styles of real outlets; see README figures for real-data results.",

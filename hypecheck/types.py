@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, Mapping
 
 SCHEMA = "hypecheck.assessment/1"
+#: The JSON Schema of ``Assessment.to_dict()``, shipped as package data.
+SCHEMA_RESOURCE = "data/assessment.schema.json"
 
 CATEGORIES: tuple[str, ...] = (
     "return_promise",
@@ -88,6 +92,11 @@ class Adjustment:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "cue": self.cue, "before": round(self.before, 3), "after": round(self.after, 3)}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Adjustment":
+        """The inverse of :meth:`to_dict`."""
+        return cls(str(data["kind"]), str(data["cue"]), float(data["before"]), float(data["after"]))
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -105,7 +114,19 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Finding:
-    """A flagged passage of the normalised text, with its category and reason."""
+    """A flagged passage of the normalised text, with its category and reason.
+
+    ``start``/``end`` are character offsets into ``Assessment.text``;
+    ``origin`` names the rule (``rule:<id>``) and/or ``model``; ``why`` is
+    the one-line explanation to show a moderator; ``regulation`` the rule
+    the passage would strain; ``adjustments`` the context cues that changed
+    its confidence.
+
+    >>> f = Finding(0, 12, "Jetzt kaufen", "call_to_action", 0.8, ("rule:de.call_to_action.buy_now",),
+    ...             "A direct instruction to buy.")
+    >>> f.to_dict()["confidence"], Finding.from_dict(f.to_dict()) == f
+    (0.8, True)
+    """
 
     start: int
     end: int
@@ -130,10 +151,44 @@ class Finding:
             "context": [a.to_dict() for a in self.adjustments],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Finding":
+        """The inverse of :meth:`to_dict` (``confidence`` as rounded there)."""
+        return cls(
+            start=int(data["start"]),
+            end=int(data["end"]),
+            text=str(data["text"]),
+            category=str(data["category"]),
+            confidence=float(data["confidence"]),
+            origin=tuple(str(o) for o in data["origin"]),
+            why=str(data["why"]),
+            regulation=str(data.get("regulation", "")),
+            adjustments=tuple(Adjustment.from_dict(a) for a in data.get("context", ())),
+        )
+
 
 @dataclass(frozen=True)
 class Assessment:
-    """The verdict on one document (JSON schema ``hypecheck.assessment/1``)."""
+    """The verdict on one document (JSON schema ``hypecheck.assessment/1``).
+
+    ``risk`` is ``round(100 * probability)``, the calibrated probability that
+    a moderator would judge the text promotional; ``band`` is ``low``,
+    ``elevated`` or ``high`` by the detector's thresholds; ``categories``
+    maps each flagged category to its strongest finding's confidence,
+    highest first; ``findings`` are in text order; ``text`` is the normalised
+    text the offsets refer to.
+
+    Examples
+    --------
+    >>> import json, hypecheck
+    >>> a = hypecheck.load().score("Unser Kursziel: 10 Euro. Jetzt kaufen!")
+    >>> d = a.to_dict()
+    >>> d["schema"], d["band"] == a.band, "text" in d
+    ('hypecheck.assessment/1', True, False)
+    >>> line = json.dumps(a.to_dict(include_text=True))
+    >>> Assessment.from_dict(json.loads(line)).to_dict(include_text=True) == json.loads(line)
+    True
+    """
 
     id: str
     source: str
@@ -169,3 +224,43 @@ class Assessment:
         if include_text:
             out["text"] = self.text
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Assessment":
+        """Rebuild an Assessment from :meth:`to_dict` output (e.g. a JSONL line).
+
+        Numbers come back as ``to_dict`` rounded them.
+
+        Raises
+        ------
+        ValueError
+            ``data`` is not a ``hypecheck.assessment/1`` object.
+        """
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} object (schema: {data.get('schema')!r})")
+        return cls(
+            id=str(data["id"]),
+            source=str(data["source"]),
+            title=data.get("title"),
+            language=str(data["language"]),
+            risk=int(data["risk"]),
+            probability=float(data["probability"]),
+            band=str(data["band"]),
+            categories={str(k): float(v) for k, v in data["categories"].items()},
+            findings=tuple(Finding.from_dict(f) for f in data["findings"]),
+            signals=dict(data["signals"]),
+            warnings=tuple(str(w) for w in data["warnings"]),
+            model=dict(data["model"]),
+            text=data.get("text"),
+        )
+
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) that every :meth:`to_dict` output satisfies.
+
+        >>> Assessment.json_schema()["properties"]["schema"]["const"]
+        'hypecheck.assessment/1'
+        """
+        text = resources.files("hypecheck").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+        schema: dict[str, Any] = json.loads(text)
+        return schema

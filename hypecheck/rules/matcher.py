@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -37,7 +38,7 @@ class PatternBank:
         if patterns:
             try:
                 self.matcher.add(label, [list(p) for p in patterns])
-            except (ValueError, TypeError, KeyError) as exc:  # spaCy's pattern validation errors
+            except (ValueError, TypeError, KeyError, re.error) as exc:  # spaCy's pattern validation errors, bad REGEX
                 detail = " ".join(str(exc).split())[:300]
                 raise RuleConfigError(message("E011", path=where, rule_id=rule_id, detail=f"bad token pattern: {detail}"), code="E011") from None
         if phrases:

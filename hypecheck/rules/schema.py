@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -10,6 +11,41 @@ from hypecheck.types import CATEGORIES
 
 ContextKind = Literal["attribution", "criticism", "reported_fact", "boost"]
 TokenPattern = list[dict[str, Any]]
+
+
+def _regexes(value: Any) -> list[str]:
+    """Every ``REGEX`` value nested anywhere in a token pattern."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "REGEX" and isinstance(item, str):
+                found.append(item)
+            else:
+                found.extend(_regexes(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_regexes(item))
+    return found
+
+
+def check_token_patterns(patterns: list[TokenPattern]) -> list[TokenPattern]:
+    """Validate token patterns as spaCy's ``Matcher(validate=True)`` does, and compile their regexes.
+
+    Runs when a rule file is loaded, so a bad pattern fails at start-up
+    (naming file and rule), not when the Matcher is first built.
+    """
+    from spacy.schemas import validate_token_pattern
+
+    for n, pattern in enumerate(patterns):
+        errors = validate_token_pattern(pattern)
+        if errors:
+            raise ValueError(f"pattern {n} is not a valid spaCy token pattern: {'; '.join(errors)[:300]}")
+        for regex in _regexes(pattern):
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                raise ValueError(f"pattern {n}: REGEX {regex!r} does not compile: {exc}") from None
+    return patterns
 
 
 class Examples(BaseModel):
@@ -31,6 +67,8 @@ class Rule(BaseModel):
     #: context cues that lower this rule's score (see context.yml)
     demoted_by: list[ContextKind] = Field(default_factory=lambda: ["criticism"])
     examples: Examples = Field(default_factory=Examples)
+
+    _patterns_valid = field_validator("patterns")(check_token_patterns)
 
     @model_validator(mode="after")
     def _has_patterns(self) -> "Rule":
@@ -74,6 +112,8 @@ class CueList(BaseModel):
     phrases: list[str] = Field(default_factory=list)
     patterns: list[TokenPattern] = Field(default_factory=list)
     description: str = ""
+
+    _patterns_valid = field_validator("patterns")(check_token_patterns)
 
 
 class ContextFile(BaseModel):
