@@ -111,7 +111,7 @@ def score(files: tuple[str, ...], fmt: str, fail_above: int | None, encoding: st
         if fail_above is not None and assessment.risk > fail_above:
             exceeded = True
         if fmt == "text":
-            click.echo(render.to_text(assessment, color=use_color))
+            click.echo(render.to_text(assessment, color=use_color), color=use_color)
             click.echo()
         elif fmt == "jsonl":
             click.echo(render.to_jsonl_line(assessment, include_text))
@@ -172,7 +172,7 @@ def scan(exports: tuple[str, ...], out: str, fmt: str | None, workers: int | Non
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Where to write model.npz and model.json (default: the bundled model inside the package).")
 @click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Cross-validation folds.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (training is deterministic for a seed).")
 def train(corpus: str | None, out: str | None, folds: int, seed: int) -> None:
     """Train the model on the annotated corpus and write it with its model card.
 
@@ -198,7 +198,8 @@ def train(corpus: str | None, out: str | None, folds: int, seed: int) -> None:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("data", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
 @click.option("--worst", type=int, default=5, show_default=True, help="How many worst false positives/negatives to list.")
 @detector_options
 def evaluate(data: tuple[str, ...], fmt: str, worst: int, model: str | None, extra_rules: tuple[str, ...],

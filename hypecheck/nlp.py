@@ -12,6 +12,7 @@ import threading
 from functools import lru_cache
 
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -21,9 +22,12 @@ _LOCK = threading.Lock()
 @Language.component("hypecheck_paragraphs")
 def _paragraph_breaks(doc: Doc) -> Doc:
     """Start a sentence after each newline token and after a title line."""
-    for i, token in enumerate(doc[:-1]):
-        if "\n" in token.text or ("\n" in token.whitespace_):
-            doc[i + 1].is_sent_start = True
+    starts = [i + 1 for i, token in enumerate(doc[:-1]) if "\n" in token.text or "\n" in token.whitespace_]
+    if starts:
+        # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
+        flags = doc.to_array([SENT_START])
+        flags[starts] = 1
+        doc.from_array([SENT_START], flags)  # type: ignore[arg-type]  # spaCy's stub says float64; it is uint64
     return doc
 
 

@@ -40,8 +40,8 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
     root = tree.body or tree.root
     if root is None:
         return "", title
-    for tag in _DROP_TAGS:
-        for node in root.css(tag):
+    for drop in _DROP_TAGS:
+        for node in root.css(drop):
             node.decompose()
     parts: list[str] = []
     for node in root.traverse(include_text=True):

@@ -10,7 +10,7 @@ tokens: ``doc.spans["hypecheck"][i]`` is the span of
 >>> import spacy
 >>> nlp = spacy.blank("de")
 >>> _ = nlp.add_pipe("hypecheck")
->>> doc = nlp("Die Aktie stieg um 2 Prozent. Bis Jahresende sind weitere 150 Prozent möglich!")
+>>> doc = nlp("Die Aktie stieg um 2 Prozent. Bis Jahresende sind weitere 150 Prozent möglich! Jetzt kaufen!")
 >>> doc._.hypecheck.band
 'high'
 >>> [(span.text, span.label_) for span in doc.spans["hypecheck"]][:1]
@@ -37,7 +37,7 @@ from spacy.language import Language
 from spacy.pipeline import Pipe
 from spacy.tokens import Doc, SpanGroup
 
-from hypecheck.detector import Detector, check_bands
+from hypecheck.detector import Detector, check_bands, load
 from hypecheck.errors import InputError, message
 from hypecheck.normalize import SUPPORTED_LANGUAGES, detect_language
 from hypecheck.types import CATEGORIES, Assessment
@@ -175,8 +175,6 @@ class HypecheckComponent(Pipe):
             with self._lock:
                 det = self._detector
                 if det is None:
-                    from hypecheck import load
-
                     cfg = self.cfg
                     bands = check_bands(cfg["bands"])
                     det = load(cfg["model"], extra_rules=cfg["extra_rules"], disabled=cfg["disabled"], bands=bands,

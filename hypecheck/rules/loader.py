@@ -6,10 +6,10 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hypecheck.errors import RuleConfigError, message
 from hypecheck.rules.schema import ContextFile, Rule, RuleFile, SignalFile
@@ -78,7 +78,10 @@ def parse_rule_file(path: Path) -> RuleFile:
         raise RuleConfigError(message("E010", path=path, detail=detail), code="E010") from None
 
 
-def _parse(model: type, path: Path):
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _parse(model: type[_Model], path: Path) -> _Model:
     raw = _read_yaml(path)
     try:
         return model.model_validate(raw)

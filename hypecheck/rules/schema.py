@@ -65,7 +65,7 @@ class Rule(BaseModel):
     patterns: list[TokenPattern] = Field(default_factory=list)
     phrases: list[str] = Field(default_factory=list)
     #: context cues that lower this rule's score (see context.yml)
-    demoted_by: list[ContextKind] = Field(default_factory=lambda: ["criticism"])
+    demoted_by: list[ContextKind] = Field(default_factory=lambda: list[ContextKind](["criticism"]))
     examples: Examples = Field(default_factory=Examples)
 
     _patterns_valid = field_validator("patterns")(check_token_patterns)

@@ -177,7 +177,7 @@ def test_document_model_matches_calibrated_sklearn(fitted, numpy_model):
 
 def test_unseen_texts_match_sklearn(fitted, numpy_model):
     """Unknown terms and features must be ignored the same way by both scorers."""
-    from hypecheck.train import frame
+    from hypecheck.train import SENT_LABELS, frame
 
     sent_pipe, _, doc_model, _ = fitted
     analyser = Detector(model=False)
@@ -188,8 +188,6 @@ def test_unseen_texts_match_sklearn(fitted, numpy_model):
         expected = sent_pipe.predict_proba(s_X)
         got = np.array([sigmoid(numpy_model.sentence.decision(t, f)) for t, f in zip(a.sentence_terms, a.sentence_features)])
         np.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
-        from hypecheck.train import SENT_LABELS
-
         probs = [dict(zip(SENT_LABELS, row.tolist())) for row in expected]
         doc_terms.append(a.doc_terms)
         doc_feats.append(document_features(a.evidence, a.signals, probs))

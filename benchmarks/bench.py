@@ -1,0 +1,140 @@
+"""Speed and footprint of hypecheck, measured beside its floor (the spaCy tokenizer pass) in one run.
+
+Usage::
+
+    python benchmarks/bench.py [--runs 5] [--docs 400] [--json results/bench.json]
+
+Measures on the same texts (the corpus in corpora/, both languages):
+
+- bare ``spacy.blank(lang)`` + sentencizer throughput (documents/s);
+- ``Detector.score_many`` throughput (documents/s) and its ratio to the bare pass;
+- cold-start wall time of ``hypecheck score FILE`` beside ``python -c "import spacy; spacy.blank('de')"``;
+- peak RSS of ``hypecheck score FILE``.
+
+Every figure is the median of ``--runs`` runs. A benchmark, not a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"throughput_ratio": 0.5, "cold_start_ratio": 1.5, "peak_rss_mb": 250}
+
+
+def corpus_texts(limit: int) -> list[tuple[str, str]]:
+    from hypecheck.train import load_corpus
+
+    records = load_corpus(ROOT / "corpora")
+    records.sort(key=lambda r: r["id"])
+    step = max(1, len(records) // limit)
+    return [(r["lang"], r["text"]) for r in records[::step][:limit]]
+
+
+def bare_pass(texts: list[tuple[str, str]]) -> float:
+    import spacy
+
+    pipes = {}
+    for lang in ("de", "en"):
+        nlp = spacy.blank(lang)
+        nlp.add_pipe("sentencizer")
+        pipes[lang] = nlp
+    start = time.perf_counter()
+    for lang, text in texts:
+        doc = pipes[lang](text)
+        sum(1 for _ in doc.sents)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def detector_pass(texts: list[tuple[str, str]]) -> float:
+    import hypecheck
+
+    det = hypecheck.load()
+    start = time.perf_counter()
+    for _ in det.score_many({"text": t, "lang": lang} for lang, t in texts):
+        pass
+    return len(texts) / (time.perf_counter() - start)
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one subprocess run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024
+
+
+def rss_of(cmd: list[str]) -> float:
+    """Peak RSS (MB) of a command, measured in a fresh child so earlier children do not mask it."""
+    code = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--docs", type=int, default=400)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+
+    texts = corpus_texts(args.docs)
+    chars = sum(len(t) for _, t in texts)
+    bare = statistics.median(bare_pass(texts) for _ in range(args.runs))
+    detector_pass(texts[:20])  # load and warm up
+    scored = statistics.median(detector_pass(texts) for _ in range(args.runs))
+
+    exe = str(Path(sys.executable).with_name("hypecheck"))
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+        fh.write(next(t for lang, t in texts if lang == "de" and len(t) > 1500))
+        sample = fh.name
+    try:
+        spacy_cmd = [sys.executable, "-c", "import spacy; spacy.blank('de')"]
+        score_cmd = [exe, "score", sample]
+        spacy_start = statistics.median(timed(spacy_cmd)[0] for _ in range(args.runs))
+        score_start = statistics.median(timed(score_cmd)[0] for _ in range(args.runs))
+        peak = statistics.median(rss_of(score_cmd) for _ in range(max(1, args.runs // 2)))
+    finally:
+        os.unlink(sample)
+
+    rows = [
+        ("texts", f"{len(texts)} corpus documents, {chars / len(texts):.0f} characters on average", ""),
+        ("bare spacy.blank + sentencizer", f"{bare:.1f} docs/s", ""),
+        ("Detector.score_many", f"{scored:.1f} docs/s", f"ratio {scored / bare:.2f} (target >= {TARGETS['throughput_ratio']})"),
+        ("cold start: python -c 'import spacy; spacy.blank(\"de\")'", f"{spacy_start:.2f} s", ""),
+        ("cold start: hypecheck score FILE", f"{score_start:.2f} s", f"ratio {score_start / spacy_start:.2f} (target <= {TARGETS['cold_start_ratio']})"),
+        ("peak RSS: hypecheck score FILE", f"{peak:.0f} MB", f"target <= {TARGETS['peak_rss_mb']} MB"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"hypecheck benchmark (median of {args.runs} runs; {os.cpu_count()} cores)")
+    for name, value, note in rows:
+        print(f"  {name:<{width}}  {value:<14} {note}")
+    print(f"reproduce: python benchmarks/bench.py --runs {args.runs} --docs {args.docs}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "docs": len(texts), "bare_docs_per_s": bare, "score_docs_per_s": scored, "throughput_ratio": scored / bare,
+            "spacy_cold_start_s": spacy_start, "score_cold_start_s": score_start,
+            "cold_start_ratio": score_start / spacy_start, "peak_rss_mb": peak, "runs": args.runs,
+        }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
