@@ -432,13 +432,29 @@ def _case(row: LabelledRow, a: "Assessment", hits: Sequence[Mapping[str, Any]]) 
     }
 
 
+def _check_key_phrases(rows: Sequence[LabelledRow]) -> None:
+    """Fail before scoring when a key phrase does not occur in its (normalised) title + text."""
+    from hypecheck.normalize import prepare
+    from hypecheck.types import Document
+
+    for row in rows:
+        if not row.key_phrases:
+            continue
+        text = prepare(Document(text=row.text, title=row.title))[0]
+        for phrase in row.key_phrases:
+            if not phrase_occurrences(text, phrase):
+                raise _bad(row.path, row.line, f"key phrase {phrase!r} does not occur in the text (title + text, normalised)")
+
+
 def evaluate_rows(rows: Sequence[LabelledRow], detector: "Detector", *, lang: str | None = None, worst: int = 5,
                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Score ``rows`` with ``detector`` and return the report (a JSON-serialisable dict)."""
     if lang not in (None, "auto") and lang not in SUPPORTED_LANGUAGES:
         raise InputError(message("E030", lang=lang, choices=", ".join(SUPPORTED_LANGUAGES)), code="E030")
     forced = None if lang in (None, "auto") else lang
-    bands = tuple(detector.config.bands)
+    _check_key_phrases(rows)
+    low, high = detector.config.bands
+    bands = (int(low), int(high))
     started = time.perf_counter()
     assessments: list[Any] = []
     phrase_hits: list[list[dict[str, Any]]] = []

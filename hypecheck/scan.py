@@ -103,7 +103,7 @@ class ExportStats:
     risk_sum: int = 0
     bands: dict[str, int] = field(default_factory=lambda: {"low": 0, "elevated": 0, "high": 0})
     failure: str | None = None  # why the export as a whole could not be (fully) read
-    warnings: int = 0
+    parse_warning: str | None = None  # a feed-level warning (W006 not well-formed, W007 encoding)
 
     @property
     def items(self) -> int:
@@ -123,8 +123,8 @@ class ExportStats:
             self.risk_sum += int(row.get("risk") or 0)
             band = row.get("band") or "low"
             self.bands[band] = self.bands.get(band, 0) + 1
-            if row.get("warnings"):
-                self.warnings += 1
+            if self.parse_warning is None:
+                self.parse_warning = next((w for w in row.get("warnings") or () if w.startswith(("W006", "W007"))), None)
         elif status == "duplicate":
             self.duplicates += 1
         else:
@@ -137,7 +137,7 @@ class ExportStats:
                 "scored": self.scored, "duplicates": self.duplicates, "errors": self.errors,
                 "mean_risk": self.mean_risk, "high": self.bands.get("high", 0),
                 "elevated": self.bands.get("elevated", 0), "low": self.bands.get("low", 0),
-                "unreadable": self.failure}
+                "unreadable": self.failure, "parse_warning": self.parse_warning}
 
 
 @dataclass
@@ -231,6 +231,14 @@ class ScanSummary:
                 mean = f"{s.mean_risk:.1f}" if s.mean_risk is not None else "-"
                 lines.append(f"  {label:<{width}} {s.items:>6,} {s.scored:>6,} {s.duplicates:>5,} {s.errors:>5,} "
                              f"{mean:>9} {s.bands.get('high', 0):>5,}")
+        warned = [s for s in self.exports.values() if s.parse_warning]
+        if warned:
+            lines.append("")
+            lines.append(f"  exports parsed with warnings ({len(warned)}; their rows carry the warning):")
+            for s in warned[:max_unreadable]:
+                lines.append(f"    {s.parse_warning}")
+            if len(warned) > max_unreadable:
+                lines.append(f"    … and {len(warned) - max_unreadable} more")
         bad = self.unreadable
         if bad:
             lines.append("")
@@ -495,6 +503,9 @@ def convert_journal(journal: str, out: str, fmt: str) -> int:
         return n
     folder = os.path.dirname(os.path.abspath(out))
     fd, tmp = tempfile.mkstemp(prefix=".hypecheck-", suffix="." + fmt, dir=folder)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the output gets the usual permissions
     try:
         if fmt == "csv":
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

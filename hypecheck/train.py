@@ -116,17 +116,15 @@ def _identity(terms):  # analyzer for pre-extracted terms (hypecheck.features.te
     return terms
 
 
-def text_and_features(max_terms: int, min_df: int):
+def text_and_features(max_terms: int, min_df: int, with_terms: bool = True):
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return ColumnTransformer(
-        [
-            ("terms", TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df, max_features=max_terms), "terms"),
-            ("features", DictVectorizer(), "features"),
-        ]
-    )
+    blocks = [("features", DictVectorizer(), "features")]
+    if with_terms:
+        blocks.insert(0, ("terms", TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df, max_features=max_terms), "terms"))
+    return ColumnTransformer(blocks)
 
 
 def sentence_pipeline(C: float = 2.0, seed: int = 0):
@@ -145,7 +143,7 @@ def document_pipeline(C: float = 1.0, seed: int = 0):
     from sklearn.pipeline import Pipeline
 
     return Pipeline([
-        ("columns", text_and_features(max_terms=30000, min_df=2)),
+        ("columns", text_and_features(max_terms=30000, min_df=2, with_terms=DOC_TERMS)),
         ("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=seed)),
     ])
 
@@ -174,10 +172,11 @@ def group_splits(groups: Sequence[str], n_splits: int) -> list[tuple[np.ndarray,
 def export_block(pipe, prefix: str, labels: Sequence[str]) -> dict[str, np.ndarray]:
     """Plain arrays of a fitted ColumnTransformer + linear classifier."""
     columns = pipe.named_steps["columns"]
-    tfidf = columns.named_transformers_["terms"]
+    tfidf = columns.named_transformers_["terms"] if "terms" in columns.named_transformers_ else None
     dictvec = columns.named_transformers_["features"]
     clf = pipe.named_steps["clf"]
-    n_features = len(tfidf.vocabulary_) + len(dictvec.feature_names_)
+    vocabulary = tfidf.vocabulary_ if tfidf is not None else {}
+    n_features = len(vocabulary) + len(dictvec.feature_names_)
     if hasattr(clf, "estimators_"):  # OneVsRest: one binary estimator per label
         coefs, intercepts = [], []
         for est in clf.estimators_:
@@ -191,15 +190,15 @@ def export_block(pipe, prefix: str, labels: Sequence[str]) -> dict[str, np.ndarr
         coef, intercept = np.vstack(coefs), np.asarray(intercepts)
     else:
         coef, intercept = clf.coef_, clf.intercept_
-    vocab = sorted(tfidf.vocabulary_.items(), key=lambda kv: kv[1])
+    vocab = sorted(vocabulary.items(), key=lambda kv: kv[1])
     return {
         f"{prefix}.vocab": np.array([t for t, _ in vocab], dtype=str),
-        f"{prefix}.idf": tfidf.idf_.astype(np.float64),
+        f"{prefix}.idf": tfidf.idf_.astype(np.float64) if tfidf is not None else np.zeros(0),
         f"{prefix}.dict_names": np.array(dictvec.feature_names_, dtype=str),
         f"{prefix}.coef": np.asarray(coef, dtype=np.float64),
         f"{prefix}.intercept": np.asarray(intercept, dtype=np.float64),
         f"{prefix}.labels": np.array(list(labels), dtype=str),
-        f"{prefix}.sublinear_tf": np.array(bool(tfidf.sublinear_tf)),
+        f"{prefix}.sublinear_tf": np.array(bool(tfidf.sublinear_tf) if tfidf is not None else True),
     }
 
 
@@ -305,8 +304,13 @@ def _per_doc(owner: np.ndarray, probs: np.ndarray, n_docs: int) -> list[list[dic
     return out
 
 
+#: Whether the document model also reads the document's word n-grams (besides rules, signals and the
+#: sentence model's outputs). Off: a short pitch under long sober news is not drowned by the news' words.
+DOC_TERMS = False
+
+
 def _doc_rows(examples: Sequence[Example], sent_probs: Sequence[list[dict]]):
-    terms = [ex.analysis.doc_terms for ex in examples]
+    terms = [ex.analysis.doc_terms if DOC_TERMS else [] for ex in examples]
     feats = [document_features(ex.analysis.evidence, ex.analysis.signals, probs) for ex, probs in zip(examples, sent_probs)]
     return terms, feats
 

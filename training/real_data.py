@@ -40,14 +40,13 @@ What is measured:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import dataclasses
+import functools
 import gzip
 import hashlib
 import io
 import json
-import os
 import random
 import re
 import shlex
@@ -55,10 +54,10 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -370,7 +369,7 @@ def _text_only_detector_class():
     class TextOnlyDetector(Detector):
         """A Detector whose analysis carries no rule evidence (rules matched, then dropped)."""
 
-        def analyze(self, text: str, lang: str):  # type: ignore[override]
+        def analyze(self, text: str, lang: str):
             return strip_rule_evidence(super().analyze(text, lang))
 
     return TextOnlyDetector
@@ -462,11 +461,12 @@ class Scorers:
         self.dets: dict[str, Any] = {}
         if "rules" in self.which:
             self.dets["rules"] = self.base
-            self.notes["rules"] = {"model": "rules-only", "bands": list(self.base.config.bands)}
+            self.notes["rules"] = {"model": "Detector(model=False), noisy-OR of rule evidence", "bands": list(self.base.config.bands)}
         if "model_only" in self.which:
             folder, notes = _train_cached("model_only", cache, log)
             det = Detector(model=folder)
             self.dets["model_only"] = det
+            assert det.model is not None
             self.notes["model_only"] = {**notes, "model": det.model.info(), "bands": list(det.config.bands)}
         if "full" in self.which:
             notes = {}
@@ -483,13 +483,15 @@ class Scorers:
                 notes["bundled_error"] = str(exc)
                 det = Detector(model=folder)
             self.dets["full"] = det
+            assert det.model is not None
             self.notes["full"] = {**notes, "model": det.model.info(), "bands": list(det.config.bands)}
         if "lexicon" in self.which:
             self.notes["lexicon"] = {"model": "hype-word count, p = 1 - 0.6^hits", "bands": list(LEXICON_BANDS),
                                      "words": {k: len(v) for k, v in LEXICON.items()}}
 
     def bands(self, name: str) -> tuple[int, int]:
-        return tuple(self.notes[name]["bands"])  # type: ignore[return-value]
+        low, high = self.notes[name]["bands"]
+        return int(low), int(high)
 
     def score(self, item: Item) -> tuple[str, dict[str, Scored]]:
         """Score one item with every scorer; return the scored (normalised) text and the verdicts."""
@@ -809,33 +811,37 @@ def format_table(results: Mapping[str, Any]) -> str:
                  f"(target flagged >= {100 * t['ad_articles_flagged_min']:.0f}%, span recall >= {100 * t['ad_span_recall_min']:.0f}%)")
     lines += [head, sub]
 
-    def adrow(label: str, getter: Callable[[Mapping[str, Any]], str], n: Any = "") -> None:
-        lines.append(f"{label:<44}{n!s:>6}  " + "".join(f"{getter(ad[sc]):>{w}}" for sc in which))
+    def adrow(label: str, cell: Callable[[str], str], n: Any = "") -> None:
+        lines.append(f"{label:<44}{n!s:>6}  " + "".join(f"{cell(sc):>{w}}" for sc in which))
 
-    adrow("articles flagged elevated+ | high", lambda a: f"{_pct(a['flagged_share'])} |{_pct(a['high_share'])} "
-          f"{_mark(a['flagged_share'] is not None and a['flagged_share'] >= t['ad_articles_flagged_min'])}", n_ad)
+    def recall_cell(sc: str, group: str, target: float | None = None) -> str:
+        value = ad[sc]["span_recall"].get(group, {}).get("recall")
+        return f"{_pct(value)} " + (_mark(value is not None and value >= target) if target is not None else " ")
+
+    adrow("articles flagged elevated+ | high",
+          lambda sc: f"{_pct(ad[sc]['flagged_share'])} |{_pct(ad[sc]['high_share'])} "
+                     f"{_mark(ad[sc]['flagged_share'] is not None and ad[sc]['flagged_share'] >= t['ad_articles_flagged_min'])}",
+          n_ad)
     sr = ad[which[0]]["span_recall"]
-    adrow("span recall, all gold spans", lambda a: f"{_pct(a['span_recall']['all']['recall'])} "
-          f"{_mark(a['span_recall']['all']['recall'] is not None and a['span_recall']['all']['recall'] >= t['ad_span_recall_min'])}",
-          sr["all"]["total"])
-    for g, label in (("finance", "  finance ad units (investment promo)"), ("non_finance", "  non-finance ad units"),
-                     ("anzeige", "  'Anzeige' labels"), ("newsletter", "  newsletter insert (row 381)")):
-        if g in sr:
-            adrow(label, lambda a, g=g: f"{_pct(a['span_recall'].get(g, {}).get('recall'))}  "
-                  + ("" if g != "finance" else _mark((a['span_recall'].get(g, {}).get('recall') or 0) >= t['ad_span_recall_min'])),
-                  sr[g]["total"])
+    adrow("span recall, all gold spans", lambda sc: recall_cell(sc, "all", t["ad_span_recall_min"]), sr["all"]["total"])
+    for group, label in (("finance", "  finance ad units (investment promo)"), ("non_finance", "  non-finance ad units"),
+                         ("anzeige", "  'Anzeige' labels"), ("newsletter", "  newsletter insert (row 381)")):
+        if group in sr:
+            target = t["ad_span_recall_min"] if group == "finance" else None
+            adrow(label, functools.partial(recall_cell, group=group, target=target), sr[group]["total"])
     ur = ad[which[0]]["unit_recall"]
     if "finance" in ur:
-        adrow("ad units with >= 1 span found: finance", lambda a: f"{_pct(a['unit_recall'].get('finance', {}).get('recall'))}  ",
-              ur["finance"]["total"])
-    adrow("ad blocks with >= 1 span found", lambda a: f"{_pct(a['block_recall']['recall'])}  ", ad[which[0]]["block_recall"]["total"])
-    adrow("findings outside ad blocks (articles)", lambda a: f"{a['false_findings']} ({a['articles_with_false_findings']})  ")
-    s = results["sets"].get("de_finanzen_ads_stripped")
-    if s:
+        adrow("ad units with >= 1 span found: finance",
+              lambda sc: f"{_pct(ad[sc]['unit_recall'].get('finance', {}).get('recall'))}  ", ur["finance"]["total"])
+    adrow("ad blocks with >= 1 span found", lambda sc: f"{_pct(ad[sc]['block_recall']['recall'])}  ",
+          ad[which[0]]["block_recall"]["total"])
+    adrow("findings outside ad blocks (articles)",
+          lambda sc: f"{ad[sc]['false_findings']} ({ad[sc]['articles_with_false_findings']})  ")
+    control = results["sets"].get("de_finanzen_ads_stripped")
+    if control:
         adrow("control: ads cut out, flagged elev+ | high",
-              lambda a, s=s: "", s["scored"])
-        lines[-1] = lines[-1][: 52] + "".join(
-            f"{_pct(s['results'][sc]['share_elevated_or_above']) + ' |' + _pct(s['results'][sc]['share_high']) + '  ':>{w}}" for sc in which)
+              lambda sc: f"{_pct(control['results'][sc]['share_elevated_or_above'])} |{_pct(control['results'][sc]['share_high'])}  ",
+              control["scored"])
     lines.append("")
     lines.append(f"COMBINED document level: ROC-AUC / PR-AUC / F1 at elevated / F1 at high   "
                  f"(DESIGN target ROC-AUC >= {t['combined_roc_auc_min']}, F1 >= {t['combined_f1_min']})")
@@ -882,6 +888,8 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where trained baseline models are cached")
     parser.add_argument("--worst", type=int, default=10, help="worst false positives/negatives kept per set (default 10)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--items-out", type=Path, default=None,
+                        help="also write one JSONL row per scored item (set, key, label, risk per scorer) for ad-hoc analysis")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     which = [s.strip() for s in args.scorers.split(",") if s.strip()]
@@ -926,6 +934,13 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     results["table"] = format_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if args.items_out:
+        args.items_out.parent.mkdir(parents=True, exist_ok=True)
+        with args.items_out.open("w", encoding="utf-8") as fh:
+            for item, _, verdicts in scored_rows:
+                fh.write(json.dumps({"set": item.set, "key": item.key, "label": item.label, "lang": item.lang,
+                                     "risk": {k: v.risk for k, v in verdicts.items()},
+                                     "findings": {k: len(v.findings) for k, v in verdicts.items()}}, ensure_ascii=False) + "\n")
     print(results["table"])
     print(f"\nresults written to {args.out}")
     return results

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -24,30 +25,111 @@ class Match:
     end: int
 
 
+_OPTIONAL_OPS = ("?", "*", "!")
+
+
+def _is_optional(spec: dict) -> bool:
+    op = spec.get("OP")
+    if op in _OPTIONAL_OPS:
+        return True
+    return isinstance(op, str) and op.startswith("{") and op[1:].split(",")[0].strip() in ("", "0")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A lexical condition one token of a pattern must meet.
+
+    ``words``: one of these lower-cased forms; ``lower_regex`` / ``text_regex``:
+    a regex the lower-cased / original token text matches.
+    """
+
+    words: frozenset[str] | None = None
+    lower_regex: re.Pattern | None = None
+    text_regex: re.Pattern | None = None
+
+
+def _token_anchor(spec: dict) -> Anchor | None:
+    for attr in ("LOWER", "ORTH", "TEXT", "NORM"):
+        value = spec.get(attr, spec.get(attr.lower()))
+        if value is None:
+            continue
+        if isinstance(value, str):
+            return Anchor(words=frozenset({value.lower()}))
+        if isinstance(value, dict):
+            if "IN" in value and all(isinstance(v, str) for v in value["IN"]):
+                return Anchor(words=frozenset(v.lower() for v in value["IN"]))
+            if "REGEX" in value:
+                # re.M: searched over all token forms joined one per line (see PatternBank._possible)
+                rx = re.compile(value["REGEX"], re.M)
+                return Anchor(lower_regex=rx) if attr in ("LOWER", "NORM") else Anchor(text_regex=rx)
+    return None
+
+
+def pattern_anchors(pattern: Sequence[dict]) -> tuple[Anchor, ...]:
+    """Conditions every match of ``pattern`` meets: one per required token with a lexical attribute."""
+    return tuple(a for spec in pattern if not _is_optional(spec) for a in [_token_anchor(spec)] if a is not None)
+
+
 class PatternBank:
-    """spaCy Matcher (token patterns) and PhraseMatcher (lower-cased phrases) under string labels."""
+    """spaCy Matcher (token patterns) and PhraseMatcher (lower-cased phrases) under string labels.
+
+    Each token pattern gets a Matcher of its own, which only runs on a Doc that
+    has, for each of the pattern's required tokens, some token meeting its
+    lexical condition (the pattern's *anchors*). spaCy evaluates every IN/REGEX predicate in
+    Python at every token, so this gating keeps the rule pass close to the
+    tokenizer's own speed; it never changes what matches.
+    """
 
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
-        self.matcher = Matcher(nlp.vocab, validate=True)
+        self.matchers: list[tuple[Matcher, tuple[Anchor, ...]]] = []
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.size = 0
 
     def add(self, label: str, patterns: Sequence[list[dict]], phrases: Sequence[str], where: str, rule_id: str) -> None:
         """Add patterns under ``label``; a pattern spaCy rejects raises RuleConfigError naming ``where``."""
-        if patterns:
+        for pattern in patterns:
+            matcher = Matcher(self.nlp.vocab, validate=True)
             try:
-                self.matcher.add(label, [list(p) for p in patterns])
+                matcher.add(label, [list(pattern)])
+                anchors = pattern_anchors(pattern)
             except (ValueError, TypeError, KeyError, re.error) as exc:  # spaCy's pattern validation errors, bad REGEX
                 detail = " ".join(str(exc).split())[:300]
                 raise RuleConfigError(message("E011", path=where, rule_id=rule_id, detail=f"bad token pattern: {detail}"), code="E011") from None
+            self.matchers.append((matcher, anchors))
         if phrases:
             self.phrases.add(label, [self.nlp.make_doc(p) for p in phrases])
         self.size += len(patterns) + len(phrases)
 
+    @staticmethod
+    def _vocabulary(doc: Doc) -> tuple[set[str], str, str]:
+        """The Doc's distinct lower-cased and original token forms, also joined one per line for regex scans."""
+        strings = doc.vocab.strings
+        arr = doc.to_array([LOWER, ORTH])
+        lowers = {strings[int(h)] for h in set(arr[:, 0].tolist())} if len(arr) else set()
+        texts = {strings[int(h)] for h in set(arr[:, 1].tolist())} if len(arr) else set()
+        return lowers, "\n".join(lowers), "\n".join(texts)
+
+    @staticmethod
+    def _possible(anchors: tuple[Anchor, ...], lowers: set[str], lower_lines: str, text_lines: str) -> bool:
+        return all(PatternBank._meets(a, lowers, lower_lines, text_lines) for a in anchors)
+
+    @staticmethod
+    def _meets(anchor: Anchor, lowers: set[str], lower_lines: str, text_lines: str) -> bool:
+        if anchor.words is not None:
+            return not anchor.words.isdisjoint(lowers)
+        rx, lines = (anchor.lower_regex, lower_lines) if anchor.lower_regex is not None else (anchor.text_regex, text_lines)
+        # A token matching rx is a line of ``lines``: one search over the joined forms finds it.
+        return rx is None or rx.search(lines) is not None
+
     def __call__(self, doc: Doc) -> list[Match]:
         strings = self.nlp.vocab.strings
-        found = {(strings[key], s, e) for key, s, e in self.matcher(doc)} if len(self.matcher) else set()
+        found: set[tuple[str, int, int]] = set()
+        if self.matchers:
+            vocab = self._vocabulary(doc)
+            for matcher, anchors in self.matchers:
+                if self._possible(anchors, *vocab):
+                    found.update((strings[key], s, e) for key, s, e in matcher(doc))
         if len(self.phrases):
             found.update((strings[key], s, e) for key, s, e in self.phrases(doc))
         return [Match(label, s, e) for label, s, e in sorted(found, key=lambda t: (t[1], t[2], t[0]))]

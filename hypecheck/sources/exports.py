@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import gzip
 import io
 import logging
 import os
@@ -118,24 +117,45 @@ def expand_exports(patterns: Sequence[str]) -> tuple[list[str], list[LoadIssue]]
 
 
 class _GzipReader(io.RawIOBase):
-    """A gzip stream whose decompression errors surface as OSError with a plain message."""
+    """Streaming gzip decompression (all members) that hands out everything before a break.
+
+    Each call decompresses at most the caller's buffer size, so a gzip bomb
+    costs no more memory than any other stream. Truncated or corrupt data
+    raises OSError with a plain message, after the data before it was returned.
+    """
 
     def __init__(self, raw: BinaryIO) -> None:
-        self._gz = gzip.GzipFile(fileobj=raw, mode="rb")
+        self._raw = raw
+        self._d = zlib.decompressobj(31)
+        self._in = b""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        try:
-            return self._gz.readinto(b)
-        except EOFError:
-            raise OSError("the gzip data is truncated") from None
-        except (gzip.BadGzipFile, zlib.error) as exc:
-            raise OSError(f"the gzip data is corrupt ({exc})") from None
+        while True:
+            if self._d.eof:  # end of one gzip member: another may follow
+                rest = self._d.unused_data + self._in
+                if not rest:
+                    rest = self._raw.read(1 << 16)
+                if not rest.strip(b"\x00"):  # trailing zero padding is allowed
+                    return 0
+                self._d, self._in = zlib.decompressobj(31), rest
+            if not self._in:
+                self._in = self._raw.read(1 << 16)
+                if not self._in:
+                    raise OSError("the gzip data is truncated")
+            try:
+                out = self._d.decompress(self._in, len(b))
+            except zlib.error as exc:
+                raise OSError(f"the gzip data is corrupt ({exc})") from None
+            self._in = self._d.unconsumed_tail
+            if out:
+                b[: len(out)] = out
+                return len(out)
 
     def close(self) -> None:
-        self._gz.close()
+        self._raw.close()
         super().close()
 
 
@@ -253,7 +273,23 @@ def _column(header: list[str], names: Sequence[str]) -> int | None:
     return None
 
 
+_DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4}),?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?:\s*Uhr)?$")
+
+
 def _iso_date(value: str) -> str:
+    """ISO 8601 for RFC 822 dates (UTC) and German ``17.10.24 09:16 Uhr`` (local); anything else as it is.
+
+    >>> _iso_date("Mon, 07 Oct 2024 16:30:33 +0200"), _iso_date("17.10.24 09:16 Uhr")
+    ('2024-10-07T14:30:33Z', '2024-10-17T09:16:00')
+    """
+    m = _DOTTED_DATE.match(value.strip())
+    if m:
+        day, month, year, hour, minute, second = m.groups()
+        year = int(year) + (2000 if len(year) == 2 else 0)
+        if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+            if hour is None:
+                return f"{year:04d}-{int(month):02d}-{int(day):02d}"
+            return f"{year:04d}-{int(month):02d}-{int(day):02d}T{int(hour):02d}:{int(minute):02d}:{int(second or 0):02d}"
     try:
         dt = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -280,21 +280,37 @@ def iter_feed(stream: BinaryIO, export: str, label: str | None = None) -> Iterat
         read; it is always the last thing yielded.
     """
     label = label or export
-    try:
-        head = stream.read(WHOLE_LIMIT + 1)
-    except (OSError, EOFError) as exc:
-        yield _export_issue(export, label, f"cannot read the data: {exc}")
-        return
+    head, error = _read_head(stream, WHOLE_LIMIT + 1)
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        yield _export_issue(export, label, "the file is empty")
+        yield _export_issue(export, label, error or "the file is empty")
         return
     try:
-        if len(head) <= WHOLE_LIMIT:
+        if len(head) <= WHOLE_LIMIT or error:
             yield from _iter_whole(head, export, label)
         else:
             yield from _iter_chunked(head, stream, export, label)
     except FeedError as exc:
-        yield _export_issue(export, label, exc.detail)
+        yield _export_issue(export, label, f"{error}; {exc.detail}" if error else exc.detail)
+        return
+    if error:  # the items before the break were read; say that the rest is lost
+        yield _export_issue(export, label, f"{error}; the items after the break are missing")
+
+
+def _read_head(stream: BinaryIO, limit: int) -> tuple[bytes, str | None]:
+    """Up to about ``limit`` bytes, and the read error that stopped short (everything before it is kept)."""
+    read = getattr(stream, "read1", stream.read)
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        try:
+            chunk = read(min(1 << 16, limit - size))
+        except (OSError, EOFError) as exc:
+            return b"".join(chunks), str(exc) or type(exc).__name__
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), None
 
 
 def _no_items_detail(parsed: Any) -> str:
@@ -357,45 +373,42 @@ class _Buffer:
     def fill(self) -> bool:
         if self.eof:
             return False
-        try:
-            chunk = self.stream.read(1 << 20)
-        except (OSError, EOFError) as exc:
-            chunk, self.read_error = b"", f"the data broke off: {exc}"
-        if not chunk:
-            self.eof = True
-            return False
+        chunk, self.read_error = _read_head(self.stream, 1 << 20)
+        if self.read_error or not chunk:
+            self.eof = True  # a read error ends the data; what came before it is kept
         self.data += chunk
-        return True
+        return bool(chunk)
 
-    def search(self, pattern: re.Pattern[bytes], start: int, limit: int) -> re.Match[bytes] | None:
-        """First match at or after ``start``, reading more data as needed (up to ``start + limit``)."""
-        pos = start
+    def search(self, pattern: re.Pattern[bytes], pos: int, stop: int) -> re.Match[bytes] | None:
+        """First match at or after ``pos`` that starts before ``stop``, reading more data as needed."""
         while True:
-            m = pattern.search(self.data, pos)
+            m = pattern.search(self.data, pos, min(len(self.data), stop + 64))
             if m is not None:
                 return m
-            pos = max(start, len(self.data) - 64)
-            if len(self.data) - start > limit or not self.fill():
+            before = len(self.data)
+            if before >= stop + 64 or not self.fill():
                 return None
+            pos = max(pos, before - 64)
 
-    def find(self, needle: bytes, start: int, limit: int) -> int:
-        pos = start
+    def find(self, needle: bytes, pos: int, stop: int) -> int:
+        """Offset of ``needle`` at or after ``pos``, starting before ``stop`` (-1 when there is none)."""
         while True:
-            i = self.data.find(needle, pos)
+            i = self.data.find(needle, pos, min(len(self.data), stop + len(needle)))
             if i >= 0:
                 return i
-            pos = max(start, len(self.data) - len(needle))
-            if len(self.data) - start > limit or not self.fill():
+            before = len(self.data)
+            if before >= stop + len(needle) or not self.fill():
                 return -1
+            pos = max(pos, before - len(needle))
 
     def drop(self, upto: int) -> None:
         del self.data[:upto]
 
 
-def _skip_to(buf: _Buffer, m: re.Match[bytes], limit: int) -> int | None:
-    """Position after the CDATA section or comment that ``m`` opens (None when it never closes)."""
+def _skip_to(buf: _Buffer, m: re.Match[bytes], stop: int) -> int | None:
+    """Position after the CDATA section or comment that ``m`` opens (None when it does not close before ``stop``)."""
     closer = b"]]>" if m.group(0).startswith(b"<![") else b"-->"
-    end = buf.find(closer, m.end(), limit)
+    end = buf.find(closer, m.end(), stop)
     return None if end < 0 else end + len(closer)
 
 
@@ -446,7 +459,7 @@ def _iter_chunked(head: bytes, stream: BinaryIO, export: str, label: str) -> Ite
         if end is not None:
             batch.append(bytes(buf.data[:end]))
             buf.drop(end)
-        elif len(buf.data) <= MAX_ITEM_BYTES:
+        elif len(buf.data) < MAX_ITEM_BYTES + 64:
             # the document ends inside an item (truncated): let the lenient parser try what is there
             batch.append(bytes(buf.data))
             buf.drop(len(buf.data))
@@ -462,7 +475,7 @@ def _iter_chunked(head: bytes, stream: BinaryIO, export: str, label: str) -> Ite
             break
     yield from flush()
     if buf.read_error:
-        raise FeedError(buf.read_error)
+        raise FeedError(f"{buf.read_error}; the items after the break are missing")
 
 
 def _item_end(buf: _Buffer) -> int | None:

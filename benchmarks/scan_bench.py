@@ -1,0 +1,210 @@
+"""Benchmark of ``hypecheck scan``: items/s with 1 and 2 worker processes beside a bare spaCy pass.
+
+The export is generated at run time into a temporary folder: N RSS items
+(default 10,000, one gzipped feed, so large feeds are parsed in chunks) whose
+texts cycle through the documents of ``corpora/`` (or synthetic templates
+when the corpus is absent), each with its own GUID, so every item is scored.
+Each scan runs in a fresh subprocess (cold start, worker start-up included in
+the time) while a sampler thread reads the resident memory of the scan
+process and of every process below it from /proc.
+
+The baseline is ``spacy.blank(lang)`` + ``sentencizer`` over the same texts
+(title and body as plain text), in this process, in the same run.
+
+Usage::
+
+    /work/venv/bin/python benchmarks/scan_bench.py               # 10,000 items, 1 and 2 workers
+    /work/venv/bin/python benchmarks/scan_bench.py --items 2000 --workers 1 2 4 --model /path/to/model
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+REPO = Path(__file__).resolve().parent.parent
+
+SYNTHETIC = [
+    ("de", "Quartalszahlen", "Der Umsatz von {c} stieg im dritten Quartal um {n} Prozent. Analysten der Commerzbank "
+     "sehen das Kursziel bei {n} Euro.\n\nDie Aktie schloss leicht im Plus; der Dax gab nach."),
+    ("de", "Geheimtipp", "{c} ist der Geheimtipp des Jahres! Bis Jahresende sind weitere {n}0 Prozent möglich. "
+     "Jetzt kaufen, bevor es alle merken.\n\nDen Namen der Aktie lesen Sie im Gratis-Report."),
+    ("en", "Earnings", "{c} reported revenue up {n}% in the quarter, the company said. Analysts at Jefferies kept "
+     "their rating.\n\nShares were little changed in New York."),
+    ("en", "Hot pick", "{c} could soar {n}00% - act now before it's too late! Our analysts just picked this "
+     "penny stock.\n\nThe ticker is revealed in our free report."),
+]
+
+
+def corpus_texts() -> list[tuple[str, str, str]]:
+    """(lang, title, text) of every corpus document, else synthetic templates."""
+    out = []
+    for path in sorted((REPO / "corpora").glob("*/*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    doc = json.loads(line)
+                    out.append((doc.get("lang") or path.parent.name, doc.get("title") or "", doc["text"]))
+    if out:
+        return out
+    rng = random.Random(0)
+    return [(lang, f"{title} {i}", text.format(c=f"Firma {i} AG", n=rng.randint(2, 9)))
+            for i in range(400) for lang, title, text in SYNTHETIC]
+
+
+def make_export(folder: Path, n: int) -> tuple[Path, list[tuple[str, str]]]:
+    """Write an RSS 2.0 feed of ``n`` items (gzipped); return it and the (lang, plain text) of each item."""
+    texts = corpus_texts()
+    plain: list[tuple[str, str]] = []
+    path = folder / f"bench-{n}.xml.gz"
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=5) as fh:
+        fh.write('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>scan benchmark</title>'
+                 "<link>https://bench.example/</link><description>generated</description>\n")
+        for i in range(n):
+            lang, title, text = texts[i % len(texts)]
+            title = title or text.split("\n", 1)[0][:80]
+            body = "".join(f"<p>{escape(par)}</p>" for par in text.split("\n\n") if par.strip())
+            fh.write(f"<item><title>{escape(title)}</title><guid isPermaLink=\"false\">urn:bench:{i}</guid>"
+                     f"<link>https://bench.example/{i}</link><pubDate>Tue, 14 Jan 2025 08:30:00 +0100</pubDate>"
+                     f"<description>{escape(body)}</description></item>\n")
+            plain.append((lang if lang in ("de", "en") else "de", f"{title}\n\n{text}"))
+        fh.write("</channel></rss>\n")
+    return path, plain
+
+
+def spacy_baseline(plain: list[tuple[str, str]]) -> float:
+    """Items/s of a bare spacy.blank(lang) + sentencizer pass over the texts."""
+    import spacy
+
+    nlps = {}
+    for lang in ("de", "en"):
+        nlp = spacy.blank(lang)
+        nlp.add_pipe("sentencizer")
+        nlps[lang] = nlp
+    nlps["de"]("Aufwärmen."), nlps["en"]("Warm up.")
+    start = time.perf_counter()
+    for lang, text in plain:
+        doc = nlps[lang](text)
+        sum(1 for _ in doc.sents)
+    return len(plain) / (time.perf_counter() - start)
+
+
+# -- one scan, in a fresh process ----------------------------------------------------------------------
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, parent in parents.items() if parent == p]
+        found += kids
+        todo += kids
+    return found
+
+
+def one_scan(export: str, out: str, workers: int, model: str | None) -> dict:
+    """Run in a subprocess: scan ``export`` and report time, items and peak memory."""
+    from hypecheck.scan import ScanOptions, run_scan
+
+    me = os.getpid()
+    peaks = {"main": 0, "worker": 0, "total": 0}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            main = _rss_kb(me)
+            others = [_rss_kb(p) for p in _tree(me)]
+            peaks["main"] = max(peaks["main"], main)
+            peaks["worker"] = max([peaks["worker"], *others])
+            peaks["total"] = max(peaks["total"], main + sum(others))
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if os.path.isdir("/proc"):
+        sampler.start()
+    start = time.perf_counter()
+    summary = run_scan(ScanOptions(exports=[export], out=out, workers=workers, model=model))
+    elapsed = time.perf_counter() - start
+    stop.set()
+    import resource
+
+    peaks["main"] = max(peaks["main"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return {"workers": workers, "items": summary.read, "scored": summary.scored, "errors": summary.errors,
+            "seconds": elapsed, "items_per_s": summary.read / elapsed, "peak_main_mb": peaks["main"] / 1024,
+            "peak_worker_mb": peaks["worker"] / 1024, "peak_total_mb": peaks["total"] / 1024}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--items", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--model", default=None, help="model directory (default: the bundled model)")
+    ap.add_argument("--one", nargs=3, metavar=("EXPORT", "OUT", "WORKERS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        export, out, workers = args.one
+        print(json.dumps(one_scan(export, out, int(workers), args.model)))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="hypecheck-bench-") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        export, plain = make_export(folder, args.items)
+        print(f"generated {args.items:,} items ({export.stat().st_size / 1e6:.1f} MB gzipped, "
+              f"{sum(len(t) for _, t in plain) / len(plain):,.0f} characters on average) in {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr)
+        results = []
+        for workers in args.workers:
+            cmd = [sys.executable, __file__, "--one", str(export), str(folder / f"out-{workers}.jsonl"), str(workers)]
+            if args.model:
+                cmd += ["--model", args.model]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"  {workers} worker(s): {results[-1]['items_per_s']:.0f} items/s", file=sys.stderr)
+        baseline = spacy_baseline(plain)
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"\nhypecheck scan benchmark: {args.items:,} items, {cores} cores, model {args.model or 'bundled'}\n")
+    print(f"{'run':<34} {'items/s':>9} {'seconds':>8} {'vs spaCy':>9} {'peak MB (main / worker / all)':>31}")
+    for r in results:
+        mem = f"{r['peak_main_mb']:.0f} / {r['peak_worker_mb']:.0f} / {r['peak_total_mb']:.0f}"
+        name = f"hypecheck scan, {r['workers']} worker{'s' if r['workers'] > 1 else ''}"
+        print(f"{name:<34} {r['items_per_s']:>9,.0f} {r['seconds']:>8.1f} {r['items_per_s'] / baseline:>8.0%} {mem:>31}")
+        assert r["items"] == args.items, r
+    print(f"{'spacy.blank + sentencizer (bare)':<34} {baseline:>9,.0f} {args.items / baseline:>8.1f} {'100%':>9}")
+    cmd = " ".join(shlex.quote(a) for a in [sys.executable, "benchmarks/scan_bench.py", *sys.argv[1:]])
+    print(f"\ncommand: {cmd}")
+    print("scan times include process start-up, feed parsing, HTML to text, scoring and writing the JSONL journal;")
+    print("the 1-worker scan scores in the scan process itself, 2+ workers use a process pool.")
+
+
+if __name__ == "__main__":
+    main()
