@@ -5,8 +5,9 @@ The export is generated at run time into a temporary folder: N RSS items
 texts cycle through the documents of ``corpora/`` (or synthetic templates
 when the corpus is absent), each with its own GUID, so every item is scored.
 Each scan runs in a fresh subprocess (cold start, worker start-up included in
-the time) while a sampler thread reads the resident memory of the scan
-process and of every process below it from /proc.
+the time) while this process samples the resident memory (VmRSS, from /proc)
+of the scan process and of every process below it; "all" adds them up, so
+pages shared between the forkserver and the workers are counted twice.
 
 The baseline is ``spacy.blank(lang)`` + ``sentencizer`` over the same texts
 (title and body as plain text), in this process, in the same run.
@@ -28,7 +29,6 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -131,35 +131,32 @@ def _tree(pid: int) -> list[int]:
 
 
 def one_scan(export: str, out: str, workers: int, model: str | None) -> dict:
-    """Run in a subprocess: scan ``export`` and report time, items and peak memory."""
+    """Run in a subprocess: scan ``export`` and report time and items."""
     from hypecheck.scan import ScanOptions, run_scan
 
-    me = os.getpid()
-    peaks = {"main": 0, "worker": 0, "total": 0}
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            main = _rss_kb(me)
-            others = [_rss_kb(p) for p in _tree(me)]
-            peaks["main"] = max(peaks["main"], main)
-            peaks["worker"] = max([peaks["worker"], *others])
-            peaks["total"] = max(peaks["total"], main + sum(others))
-            stop.wait(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    if os.path.isdir("/proc"):
-        sampler.start()
     start = time.perf_counter()
     summary = run_scan(ScanOptions(exports=[export], out=out, workers=workers, model=model))
     elapsed = time.perf_counter() - start
-    stop.set()
-    import resource
-
-    peaks["main"] = max(peaks["main"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     return {"workers": workers, "items": summary.read, "scored": summary.scored, "errors": summary.errors,
-            "seconds": elapsed, "items_per_s": summary.read / elapsed, "peak_main_mb": peaks["main"] / 1024,
-            "peak_worker_mb": peaks["worker"] / 1024, "peak_total_mb": peaks["total"] / 1024}
+            "seconds": elapsed, "items_per_s": summary.read / elapsed}
+
+
+def timed_subprocess(cmd: list[str]) -> tuple[dict, dict]:
+    """Run ``cmd`` (a ``--one`` scan) while sampling the memory of its process tree from here."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peaks = {"main": 0, "worker": 0, "total": 0}
+    while proc.poll() is None:
+        if os.path.isdir("/proc"):
+            main = _rss_kb(proc.pid)
+            others = [_rss_kb(p) for p in _tree(proc.pid)]
+            peaks["main"] = max(peaks["main"], main)
+            peaks["worker"] = max([peaks["worker"], *others])
+            peaks["total"] = max(peaks["total"], main + sum(others))
+        time.sleep(0.25)
+    out, err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"scan failed ({proc.returncode}):\n{err[-3000:]}")
+    return json.loads(out.strip().splitlines()[-1]), {k: v / 1024 for k, v in peaks.items()}
 
 
 def main() -> None:
@@ -186,8 +183,9 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--one", str(export), str(folder / f"out-{workers}.jsonl"), str(workers)]
             if args.model:
                 cmd += ["--model", args.model]
-            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            result, peaks = timed_subprocess(cmd)
+            result.update({f"peak_{k}_mb": v for k, v in peaks.items()})
+            results.append(result)
             print(f"  {workers} worker(s): {results[-1]['items_per_s']:.0f} items/s", file=sys.stderr)
         baseline = spacy_baseline(plain)
 

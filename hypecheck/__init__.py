@@ -20,7 +20,7 @@ hypecheck never prints; it logs through :mod:`logging` under the ``hypecheck`` l
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from hypecheck._version import __version__
 
 __all__ = ["Assessment", "Detector", "Document", "Finding", "HypecheckError", "InputError", "ModelError",
            "RuleConfigError", "load", "score_frame", "__version__"]

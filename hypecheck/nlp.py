@@ -2,8 +2,12 @@
 
 Pipelines are blank (no trained spaCy model can be installed here): the
 language's tokenizer, the rule-based sentencizer, and a small component that
-also starts a sentence after every line break, so a pitch glued under a news
-paragraph becomes a sentence of its own.
+also starts a sentence at line breaks, so a pitch set under a news paragraph
+becomes a sentence of its own.
+
+The tokenizer also splits words that scraping glued together ("DerDAXlegte",
+"ReportInvestoren", "Zinszyklus?Anzeige"): the text is left as it is, only the
+token boundaries change, so offsets still point into the text a user sees.
 """
 
 from __future__ import annotations
@@ -13,16 +17,47 @@ from functools import lru_cache
 
 import spacy
 from spacy.attrs import SENT_START
+from spacy.util import compile_infix_regex
 from spacy.language import Language
 from spacy.tokens import Doc
 
 _LOCK = threading.Lock()
 
 
+#: Zero-width or punctuation infixes for glued words: lower->Upper+lower ("ReportInvestoren"),
+#: lower->UPPER ("DerDAX"), UPPER->lower ("DAXlegte"), and sentence punctuation between letters.
+GLUE_INFIXES = (
+    r"(?<=[a-zäöüß]{3})(?=[A-ZÄÖÜ][a-zäöüß]{2})",
+    r"(?<=[a-zäöüß]{2})(?=[A-ZÄÖÜ]{2,}[a-zäöüß]{2})",
+    r"(?<=[a-zäöüß]{2})(?=[A-ZÄÖÜ]{3,}\b)",
+    r"(?<=[A-ZÄÖÜ]{3})(?=[a-zäöüß]{3,})",
+    r"(?<=[a-zäöüß]{2})[.!?:](?=[A-ZÄÖÜ])",
+)
+#: A single line break inside a line at least this long that ends without punctuation is a hard wrap.
+HARD_WRAP_CHARS = 50
+_LINE_END = tuple(".!?:;…»«\"“”)]|")
+
+
+def _breaks_sentence(text: str, newline_at: int, newlines: int) -> bool:
+    """True when the line break at ``newline_at`` separates sentences (not a hard-wrapped line)."""
+    if newlines >= 2:
+        return True
+    line = text[text.rfind("\n", 0, newline_at) + 1 : newline_at].rstrip()
+    return not line or line.endswith(_LINE_END) or len(line) < HARD_WRAP_CHARS
+
+
 @Language.component("hypecheck_paragraphs")
 def _paragraph_breaks(doc: Doc) -> Doc:
-    """Start a sentence after each newline token and after a title line."""
-    starts = [i + 1 for i, token in enumerate(doc[:-1]) if "\n" in token.text or "\n" in token.whitespace_]
+    """Start a sentence after blank lines, after lines ending in punctuation, and after short lines."""
+    text = doc.text
+    starts = []
+    for i, token in enumerate(doc[:-1]):
+        gap = token.text + token.whitespace_ if token.is_space else token.whitespace_
+        if "\n" not in gap:
+            continue
+        at = (token.idx if token.is_space else token.idx + len(token.text)) + gap.index("\n")
+        if _breaks_sentence(text, at, gap.count("\n")):
+            starts.append(i + 1)
     if starts:
         # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
         flags = doc.to_array([SENT_START])
@@ -36,6 +71,8 @@ def make_nlp(lang: str) -> Language:
     """Return the shared blank pipeline for ``lang`` (built once per process)."""
     with _LOCK:
         nlp = spacy.blank(lang)
+        infixes = list(nlp.Defaults.infixes or ()) + list(GLUE_INFIXES)
+        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("hypecheck_paragraphs")
         return nlp

@@ -20,6 +20,13 @@ class ScoringConfig:
     min_confidence: float = 0.4  # findings below this are not reported
     model_only_threshold: float = 0.7  # a sentence the model flags with no matching rule
     disabled: frozenset[str] = frozenset()
+    #: A text with no finance vocabulary at all is not a finance article: its risk stays below ``elevated``.
+    require_finance_context: bool = True
+    #: A rule finding this confident that no context cue lowered lifts the risk to at least ``elevated``.
+    floor_confidence: float = 0.75
+    floor_categories: frozenset[str] = frozenset(
+        {"return_promise", "guarantee", "teaser_upsell", "insider_tip", "call_to_action", "track_record", "paid_promotion"}
+    )
 
 
 def band_of(risk: int, bands: tuple[int, int] = DEFAULT_BANDS) -> str:
@@ -84,6 +91,26 @@ def make_findings(
     return findings
 
 
+def apply_policy(probability: float, findings: Sequence[Finding], signals: Mapping[str, Any],
+                 config: ScoringConfig) -> tuple[float, dict[str, Any]]:
+    """Two explained adjustments of the model's probability; returns it and the signals that record them.
+
+    - no finance vocabulary at all: capped just below ``elevated`` (``finance_context: false``);
+    - a strong, unqualified rule finding (confidence >= ``floor_confidence``, no context
+      cue lowered it): lifted to at least ``elevated`` (``floor: <rule id>``).
+    """
+    policy: dict[str, Any] = {"finance_context": True}
+    if config.require_finance_context and signals.get("finance_terms", 1) == 0:
+        policy["finance_context"] = False
+        return min(probability, (config.bands[0] - 1) / 100), policy
+    strong = [f for f in findings if f.category in config.floor_categories and f.confidence >= config.floor_confidence
+              and not f.adjustments and any(o.startswith("rule:") for o in f.origin)]
+    if strong and probability < config.bands[0] / 100:
+        policy["floor"] = strong[0].origin[0].removeprefix("rule:")
+        probability = config.bands[0] / 100
+    return probability, policy
+
+
 def assessment_id(source: str, text: str) -> str:
     return hashlib.sha256(f"{source}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -104,7 +131,8 @@ def assess(
     include_text: bool = True,
 ) -> Assessment:
     """Build the Assessment of one document."""
-    probability = min(1.0, max(0.0, float(probability)))
+    probability, policy = apply_policy(float(probability), findings, signals, config)
+    probability = min(1.0, max(0.0, probability))
     risk = int(round(100 * probability))
     categories: dict[str, float] = {}
     for f in findings:
@@ -120,7 +148,7 @@ def assess(
         band=band_of(risk, config.bands),
         categories=categories,
         findings=tuple(findings),
-        signals=dict(signals),
+        signals={**signals, **policy},
         warnings=tuple(warnings),
         model=dict(model_info),
         text=text if include_text else None,

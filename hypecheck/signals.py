@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from hypecheck.rules.loader import RuleSet
 from hypecheck.rules.matcher import Match, PatternBank
 
-COUNTED = ("microcap", "risk_warning", "second_person", "byline", "crypto", "subscription")
+COUNTED = ("microcap", "risk_warning", "second_person", "byline", "crypto", "subscription", "finance")
 
 
 class SignalExtractor:
@@ -42,6 +42,7 @@ class SignalExtractor:
             "named_author": counts["byline"] > 0,
             "crypto": counts["crypto"] > 0,
             "subscription_cues": counts["subscription"],
+            "finance_terms": counts["finance"],
             "second_person_share": round(counts["second_person"] / words, 4) if words else 0.0,
             "exclamation_density": round(exclaims / sentences, 4) if sentences else 0.0,
             "words": words,
