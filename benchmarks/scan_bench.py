@@ -16,6 +16,7 @@ Usage::
 
     /work/venv/bin/python benchmarks/scan_bench.py               # 10,000 items, 1 and 2 workers
     /work/venv/bin/python benchmarks/scan_bench.py --items 2000 --workers 1 2 4 --model /path/to/model
+    /work/venv/bin/python benchmarks/scan_bench.py --rules-only   # when the bundled model is out of date
 """
 
 from __future__ import annotations
@@ -164,11 +165,12 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=10_000)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--model", default=None, help="model directory (default: the bundled model)")
+    ap.add_argument("--rules-only", action="store_true", help="score with the rules alone (no trained model)")
     ap.add_argument("--one", nargs=3, metavar=("EXPORT", "OUT", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         export, out, workers = args.one
-        print(json.dumps(one_scan(export, out, int(workers), args.model)))
+        print(json.dumps(one_scan(export, out, int(workers), False if args.rules_only else args.model)))
         return
 
     with tempfile.TemporaryDirectory(prefix="hypecheck-bench-") as tmp:
@@ -183,6 +185,8 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--one", str(export), str(folder / f"out-{workers}.jsonl"), str(workers)]
             if args.model:
                 cmd += ["--model", args.model]
+            if args.rules_only:
+                cmd.append("--rules-only")
             result, peaks = timed_subprocess(cmd)
             result.update({f"peak_{k}_mb": v for k, v in peaks.items()})
             results.append(result)
@@ -190,7 +194,8 @@ def main() -> None:
         baseline = spacy_baseline(plain)
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"\nhypecheck scan benchmark: {args.items:,} items, {cores} cores, model {args.model or 'bundled'}\n")
+    model = "rules only" if args.rules_only else args.model or "bundled"
+    print(f"\nhypecheck scan benchmark: {args.items:,} items, {cores} cores, model {model}\n")
     print(f"{'run':<34} {'items/s':>9} {'seconds':>8} {'vs spaCy':>9} {'peak MB (main / worker / all)':>31}")
     for r in results:
         mem = f"{r['peak_main_mb']:.0f} / {r['peak_worker_mb']:.0f} / {r['peak_total_mb']:.0f}"

@@ -250,7 +250,8 @@ class Detector:
             evidence = parts.context(doc, evidence, cues)
             signals = parts.signals(doc, cues)
         sents = F.sentences(doc)
-        sent_terms = [F.terms(s.span) for s in sents]
+        words = F.token_words(doc)
+        sent_terms = [F.terms_of(words[s.span.start : s.span.end]) for s in sents]
         sent_feats = [F.sentence_features(s, len(sents), evidence) for s in sents]
         doc_terms = [t for terms in sent_terms for t in terms]
         return Analysis(text, lang, doc, sents, evidence, cues, signals, sent_terms, sent_feats, doc_terms)
@@ -260,7 +261,7 @@ class Detector:
                         warnings: Sequence[str] = ()) -> Assessment:
         """Score an Analysis with the model (or rules alone) and build the Assessment."""
         if self.model is not None:
-            sent_probs = [self.model.sentence_probs(t, f) for t, f in zip(analysis.sentence_terms, analysis.sentence_features)]
+            sent_probs = self.model.sentence_probs_many(list(zip(analysis.sentence_terms, analysis.sentence_features)))
             doc_feats = F.document_features(analysis.evidence, analysis.signals, sent_probs)
             probability = self.model.document_probability(analysis.doc_terms, doc_feats)
             info = self.model.info()

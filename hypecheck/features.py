@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER
 from spacy.tokens import Doc, Span
 
 from hypecheck.types import CATEGORIES, Evidence
@@ -36,14 +37,44 @@ class Sentence:
 
 def sentences(doc: Doc) -> list[Sentence]:
     """Non-blank sentences of ``doc`` with trimmed character offsets."""
+    if not len(doc):
+        return []
+    arr = doc.to_array([IS_SPACE, IDX])
+    space, idx = arr[:, 0].tolist(), arr[:, 1].tolist()
     out: list[Sentence] = []
     for sent in doc.sents:
-        tokens = [t for t in sent if not t.is_space]
-        if not tokens:
+        first = next((i for i in range(sent.start, sent.end) if not space[i]), None)
+        if first is None:
             continue
-        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-        out.append(Sentence(start, end, sent, len(out)))
+        last = next(i for i in range(sent.end - 1, first - 1, -1) if not space[i])
+        out.append(Sentence(idx[first], idx[last] + len(doc[last]), sent, len(out)))
     return out
+
+
+def token_words(doc: Doc) -> list[str | None]:
+    """Per token: its lower-cased form, ``<num>`` for numbers, None for spaces and dropped punctuation."""
+    if not len(doc):
+        return []
+    strings = doc.vocab.strings
+    out: list[str | None] = []
+    for lower, punct, space, num in doc.to_array([LOWER, IS_PUNCT, IS_SPACE, LIKE_NUM]).tolist():
+        if space:
+            out.append(None)
+            continue
+        word = strings[lower]
+        if punct and word not in KEEP_PUNCT:
+            out.append(None)
+        elif num or word[:1].isdigit() or (word[:1] in "+-" and word[1:2].isdigit()):
+            out.append("<num>")
+        else:
+            out.append(word)
+    return out
+
+
+def terms_of(words: Sequence[str | None]) -> list[str]:
+    """Unigrams and bigrams of a slice of :func:`token_words`."""
+    kept = [w for w in words if w is not None]
+    return kept + [f"{a} {b}" for a, b in zip(kept, kept[1:])]
 
 
 def terms(tokens: Iterable) -> list[str]:
@@ -80,13 +111,15 @@ def sentence_features(sent: Sentence, n_sentences: int, evidence: Sequence[Evide
     if best:
         feats["rule:any"] = best
         feats["rule:n"] = math.log1p(sum(1 for ev in evidence if _in(ev, sent)))
-    n_tok = sum(1 for t in sent.span if not t.is_space)
-    feats["len"] = math.log1p(n_tok) / 5.0
+    span = sent.span
+    text = span.doc.text[sent.start : sent.end]
+    lowered = text.lower()
+    feats["len"] = math.log1p(len(text.split())) / 5.0  # whitespace-separated words
     feats["pos:first"] = float(sent.index == 0)
     feats["pos:last"] = float(sent.index == n_sentences - 1)
     feats["pos:tail"] = float(sent.index >= n_sentences - 3 and n_sentences > 4)
-    feats["excl"] = float(any(t.text.startswith("!") for t in sent.span))
-    feats["pct"] = float(any(t.text == "%" or t.lower_ in ("prozent", "percent") for t in sent.span))
+    feats["excl"] = float("!" in text)
+    feats["pct"] = float("%" in text or "prozent" in lowered or "percent" in lowered)
     return feats
 
 

@@ -12,11 +12,14 @@ token boundaries change, so offsets still point into the text a user sees.
 
 from __future__ import annotations
 
+import re
 import threading
+
+import numpy as np
 from functools import lru_cache
 
 import spacy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, SENT_START
 from spacy.util import compile_infix_regex
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -46,18 +49,22 @@ def _breaks_sentence(text: str, newline_at: int, newlines: int) -> bool:
     return not line or line.endswith(_LINE_END) or len(line) < HARD_WRAP_CHARS
 
 
+_NEWLINES = re.compile(r"\n[ \t\r\f\v\n]*")
+
+
 @Language.component("hypecheck_paragraphs")
 def _paragraph_breaks(doc: Doc) -> Doc:
     """Start a sentence after blank lines, after lines ending in punctuation, and after short lines."""
     text = doc.text
+    if "\n" not in text or len(doc) < 2:
+        return doc
+    token_starts = doc.to_array([IDX])
     starts = []
-    for i, token in enumerate(doc[:-1]):
-        gap = token.text + token.whitespace_ if token.is_space else token.whitespace_
-        if "\n" not in gap:
-            continue
-        at = (token.idx if token.is_space else token.idx + len(token.text)) + gap.index("\n")
-        if _breaks_sentence(text, at, gap.count("\n")):
-            starts.append(i + 1)
+    for m in _NEWLINES.finditer(text):
+        if _breaks_sentence(text, m.start(), m.group(0).count("\n")):
+            i = int(np.searchsorted(token_starts, m.end(), side="left"))
+            if 0 < i < len(doc):
+                starts.append(i)
     if starts:
         # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
         flags = doc.to_array([SENT_START])

@@ -435,17 +435,31 @@ class Journal:
                 self._fd = None
 
 
+def _stdout_closed() -> InputError:
+    """The reader of stdout went away (``| head``): silence stdout and say so once."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # later flushes (also at exit) go nowhere instead of failing
+    os.close(devnull)
+    return InputError("stdout was closed before the scan ended (broken pipe); the scan stopped", code="E049")
+
+
 class _StdoutSink:
     """JSONL rows straight to stdout (``--out -``)."""
 
     path = "-"
 
     def write(self, row: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise _stdout_closed() from None
 
     def close(self) -> None:
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _stdout_closed()
 
 
 # -- conversion ------------------------------------------------------------------------------------
@@ -509,7 +523,7 @@ def convert_journal(journal: str, out: str, fmt: str) -> int:
     try:
         if fmt == "csv":
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                n = write_csv(rows, fh)  # type: ignore[arg-type]
+                n = write_csv(rows, fh)
         else:
             os.close(fd)
             n = write_parquet(rows, tmp)
@@ -626,9 +640,10 @@ class _Scanner:
         import multiprocessing
 
         o = self.options
+        ctx: Any
         try:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["hypecheck.detector"])
+            ctx.set_forkserver_preload(["hypecheck.detector"])  # workers fork from a process that imported spaCy once
         except ValueError:  # no forkserver on this platform
             ctx = multiprocessing.get_context("spawn")
         pending: set[Future] = set()
@@ -752,6 +767,8 @@ def run_scan(options: ScanOptions) -> ScanSummary:
     try:
         if fmt != "jsonl" and journal_path is not None:
             convert_journal(journal_path, options.out, fmt)
+    except BrokenPipeError:
+        raise _stdout_closed() from None
     except OSError as exc:
         raise InputError(f"{options.out}: cannot write the {fmt} output ({exc.strerror or exc}); the rows are kept in "
                          f"{journal_path}: fix the problem and run again with --resume", code="E002") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spacy.attrs import IS_PUNCT, IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -29,9 +30,10 @@ class SignalExtractor:
         counts = dict.fromkeys(COUNTED, 0)
         for match in self.bank(doc):
             counts[match.label] = counts.get(match.label, 0) + 1
-        words = sum(1 for t in doc if not (t.is_punct or t.is_space))
-        sentences = sum(1 for s in doc.sents if not s.text.isspace())
-        exclaims = sum(1 for t in doc if t.text.startswith("!"))
+        flags = doc.to_array([IS_PUNCT, IS_SPACE, SENT_START]) if len(doc) else None
+        words = int(((flags[:, 0] == 0) & (flags[:, 1] == 0)).sum()) if flags is not None else 0
+        sentences = max(1, int((flags[:, 2] == 1).sum())) if flags is not None else 0
+        exclaims = doc.text.count("!")
         attributed = sum(1 for c in cues if c.label == "attribution")
         criticism = sum(1 for c in cues if c.label == "criticism")
         return {

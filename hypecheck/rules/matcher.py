@@ -82,7 +82,9 @@ class PatternBank:
 
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
-        self.matchers: list[tuple[Matcher, tuple[Anchor, ...]]] = []
+        self.matchers: list[tuple[Matcher, tuple[int, ...]]] = []  # a Matcher and the ids of its anchors
+        self.anchors: list[Anchor] = []  # distinct anchors; patterns share them (numbers, "%", ...)
+        self._anchor_ids: dict[tuple, int] = {}
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.size = 0
 
@@ -92,7 +94,7 @@ class PatternBank:
             matcher = Matcher(self.nlp.vocab, validate=True)
             try:
                 matcher.add(label, [list(pattern)])
-                anchors = pattern_anchors(pattern)
+                anchors = tuple(self._anchor_id(a) for a in pattern_anchors(pattern))
             except (ValueError, TypeError, KeyError, re.error) as exc:  # spaCy's pattern validation errors, bad REGEX
                 detail = " ".join(str(exc).split())[:300]
                 raise RuleConfigError(message("E011", path=where, rule_id=rule_id, detail=f"bad token pattern: {detail}"), code="E011") from None
@@ -100,6 +102,13 @@ class PatternBank:
         if phrases:
             self.phrases.add(label, [self.nlp.make_doc(p) for p in phrases])
         self.size += len(patterns) + len(phrases)
+
+    def _anchor_id(self, anchor: Anchor) -> int:
+        key = (anchor.words, getattr(anchor.lower_regex, "pattern", None), getattr(anchor.text_regex, "pattern", None))
+        if key not in self._anchor_ids:
+            self._anchor_ids[key] = len(self.anchors)
+            self.anchors.append(anchor)
+        return self._anchor_ids[key]
 
     @staticmethod
     def _vocabulary(doc: Doc) -> tuple[set[str], str, str]:
@@ -110,9 +119,15 @@ class PatternBank:
         texts = {strings[int(h)] for h in set(arr[:, 1].tolist())} if len(arr) else set()
         return lowers, "\n".join(lowers), "\n".join(texts)
 
-    @staticmethod
-    def _possible(anchors: tuple[Anchor, ...], lowers: set[str], lower_lines: str, text_lines: str) -> bool:
-        return all(PatternBank._meets(a, lowers, lower_lines, text_lines) for a in anchors)
+    def _possible(self, anchor_ids: tuple[int, ...], memo: dict[int, bool], vocab: tuple[set[str], str, str]) -> bool:
+        """Whether the Doc meets every anchor (each anchor is evaluated once per Doc)."""
+        for i in anchor_ids:
+            met = memo.get(i)
+            if met is None:
+                met = memo[i] = self._meets(self.anchors[i], *vocab)
+            if not met:
+                return False
+        return True
 
     @staticmethod
     def _meets(anchor: Anchor, lowers: set[str], lower_lines: str, text_lines: str) -> bool:
@@ -127,8 +142,9 @@ class PatternBank:
         found: set[tuple[str, int, int]] = set()
         if self.matchers:
             vocab = self._vocabulary(doc)
+            memo: dict[int, bool] = {}
             for matcher, anchors in self.matchers:
-                if self._possible(anchors, *vocab):
+                if self._possible(anchors, memo, vocab):
                     found.update((strings[key], s, e) for key, s, e in matcher(doc))
         if len(self.phrases):
             found.update((strings[key], s, e) for key, s, e in self.phrases(doc))

@@ -165,12 +165,12 @@ def _open(path: str) -> BinaryIO:
     magic = fh.read(2)
     fh.seek(0)
     if magic == _GZIP_MAGIC:
-        return io.BufferedReader(_GzipReader(fh), buffer_size=1 << 16)  # type: ignore[return-value]
+        return io.BufferedReader(_GzipReader(fh), buffer_size=1 << 16)
     if path.lower().endswith(".gz"):
         fh.close()
         shown = repr(magic + b"...") if magic else "an empty file"
         raise OSError(f"named .gz but is not gzip data (it starts with {shown}); decompress or rename it")
-    return io.BufferedReader(fh, buffer_size=1 << 16)  # type: ignore[arg-type]
+    return io.BufferedReader(fh, buffer_size=1 << 16)
 
 
 def _base_name(path: str) -> str:
@@ -299,7 +299,8 @@ def _iso_date(value: str) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def iter_csv(stream: BinaryIO, export: str, label: str | None = None, encoding: str | None = None) -> Iterator[Document | LoadIssue]:
+def iter_csv(stream: BinaryIO, export: str, label: str | None = None,
+             encoding: str | None = None) -> Iterator[Document | LoadIssue]:
     """Yield one Document per row of a CSV export, streaming.
 
     The header names the columns (case-insensitive): an id (``id``,
@@ -330,7 +331,7 @@ def iter_csv(stream: BinaryIO, export: str, label: str | None = None, encoding: 
         enc = "utf-8-sig"
     elif sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         enc = "utf-16"
-    raw = io.BufferedReader(_Prepend(sample, stream), buffer_size=1 << 16)  # type: ignore[arg-type]
+    raw = io.BufferedReader(_Prepend(sample, stream), buffer_size=1 << 16)
     text = io.TextIOWrapper(raw, encoding=enc, errors="replace", newline="")
     first_line = text_sample.lstrip("\ufeff").split("\n", 1)[0]
     delimiter, _ = _pick_delimiter(first_line.lower())
