@@ -374,10 +374,26 @@ class Journal:
         self._fd: int | None = None
         self._last_sync = time.monotonic()
 
+    def open(self) -> None:
+        """Open for appending and take an exclusive lock (a second scan on the same file is refused)."""
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            import fcntl
+
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # not POSIX: no lock
+            pass
+        except OSError:
+            os.close(self._fd)
+            self._fd = None
+            raise InputError(f"{self.path}: another scan is writing to this file", code="E047") from None
+
+    def clear(self) -> None:
+        """Drop the rows of an earlier scan (a scan without --resume)."""
+        os.ftruncate(self._fd, 0)  # type: ignore[arg-type]
+
     def read_back(self) -> Iterator[dict[str, Any]]:
-        """Yield the rows already in the journal, first cutting off a torn last line."""
-        if not os.path.exists(self.path):
-            return
+        """Yield the rows already in the journal, then cut off a torn last line (call after :meth:`open`)."""
         good_end = 0
         with open(self.path, "rb") as fh:
             line_no = 0
@@ -395,25 +411,8 @@ class Journal:
                     break
                 good_end += len(line)
                 yield row
-        if good_end < os.path.getsize(self.path):
-            with open(self.path, "r+b") as fh:
-                fh.truncate(good_end)
-
-    def open(self, truncate: bool) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if truncate else os.O_APPEND)
-        self._fd = os.open(self.path, flags, 0o644)
-        try:
-            import fcntl
-
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # not POSIX: no lock
-            pass
-        except OSError:
-            os.close(self._fd)
-            self._fd = None
-            raise InputError(f"{self.path}: another scan is writing to this file", code="E047") from None
-        if not truncate:
-            os.lseek(self._fd, 0, os.SEEK_END)
+        if good_end < os.fstat(self._fd).st_size:  # type: ignore[arg-type]
+            os.ftruncate(self._fd, good_end)  # type: ignore[arg-type]
 
     def write(self, row: dict[str, Any]) -> None:
         data = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
@@ -734,16 +733,22 @@ def run_scan(options: ScanOptions) -> ScanSummary:
         sink = _StdoutSink()
     else:
         journal = Journal(journal_path)
-        if options.resume:
-            summary.resumed_rows = scanner.restore(journal.read_back())
-            if summary.resumed_rows:
-                log.info("%s: %d rows from an earlier run kept; their items are skipped", journal_path, summary.resumed_rows)
-        elif os.path.exists(journal_path) and os.path.getsize(journal_path):
-            log.warning("%s: overwriting the rows of an earlier scan (use --resume to continue it)", journal_path)
         try:
-            journal.open(truncate=not options.resume)
+            journal.open()
         except OSError as exc:
             raise InputError(f"{journal_path}: cannot write the output ({exc.strerror or exc})", code="E002") from None
+        try:
+            if options.resume:
+                summary.resumed_rows = scanner.restore(journal.read_back())
+                if summary.resumed_rows:
+                    log.info("%s: %d rows from an earlier run kept; their items are skipped", journal_path,
+                             summary.resumed_rows)
+            elif os.path.getsize(journal_path):
+                log.warning("%s: overwriting the rows of an earlier scan (use --resume to continue it)", journal_path)
+                journal.clear()
+        except BaseException:
+            journal.close()
+            raise
         sink = journal
     scanner.sink = sink
     started = time.monotonic()

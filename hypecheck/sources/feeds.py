@@ -48,6 +48,7 @@ MAX_PROLOG_BYTES = 1_000_000
 W_NOT_WELL_FORMED = "W006 {export}: feed is not well-formed XML ({detail}); items recovered by a lenient parser"
 W_ENCODING = "W007 {export}: {detail}"
 E_ITEM_TOO_LARGE = "item is larger than {limit:,} bytes of XML; skipped"
+E_ITEM_UNPARSABLE = "the XML of this item could not be parsed, even leniently; skipped"
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 _TAGS = re.compile(r"<[^>]{0,2000}>")
@@ -449,11 +450,21 @@ def _iter_chunked(head: bytes, stream: BinaryIO, export: str, label: str) -> Ite
         if ctx is None:
             ctx = _FeedContext(export, parsed, label)
         entries = len(parsed.get("entries") or ())
-        if entries != len(batch):
-            log.warning("%s: items %d-%d: %d pieces of XML gave %d items", label, number, number + len(batch) - 1,
-                        len(batch), entries)
-        yield from _documents(parsed, ctx, number)
-        number += entries
+        if entries == len(batch):
+            yield from _documents(parsed, ctx, number)
+            number += entries
+        else:  # some piece did not parse as one item: account for each piece on its own
+            log.warning("%s: items %d-%d: %d pieces of XML gave %d items; parsing them one by one", label, number,
+                        number + len(batch) - 1, len(batch), entries)
+            for piece in batch:
+                one = parse_bytes(header + piece + closers)
+                found = len(one.get("entries") or ())
+                if found:
+                    yield from _documents(one, ctx, number)
+                else:
+                    yield LoadIssue(source=export, item=str(number), code="E040",
+                                    reason=f"{label}: item {number}: {E_ITEM_UNPARSABLE}")
+                number += max(1, found)
         batch.clear()
 
     # 2. items, each from its start tag (at buf.data[0]) to its end tag

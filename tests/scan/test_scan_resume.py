@@ -192,3 +192,20 @@ def test_sigkill_mid_scan_then_resume(tmp_path):
     assert statuses.count("error") == 1
     scored_keys = [r["key"] for r in rows if r["status"] == "scored"]
     assert len(scored_keys) == len(set(scored_keys)) == 800
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+def test_a_second_scan_on_the_same_output_is_refused_and_changes_nothing(scan, exports, clean, tmp_path):
+    from hypecheck.scan import Journal
+
+    out = tmp_path / "clean.jsonl"
+    before = out.read_bytes()
+    running = Journal(str(out))
+    running.open()  # another scan holds the file
+    try:
+        for resume in (False, True):
+            with pytest.raises(HypecheckError, match="another scan is writing to this file"):
+                scan(exports, out=out, resume=resume)
+    finally:
+        running.close()
+    assert out.read_bytes() == before

@@ -263,3 +263,25 @@ def test_any_bytes_yield_documents_or_issues(tmp_path, data, suffix):
             assert x.id and isinstance(x.meta["item"], int)
     export_level = [x for x in out if isinstance(x, LoadIssue) and x.item is None]
     assert len(export_level) <= 1 and (not export_level or out[-1] is export_level[0])
+
+
+def test_chunked_parse_accounts_for_a_piece_that_is_no_item(tmp_path, monkeypatch):
+    items = synthetic_items(0, 8)
+    items[5]["title"] = "DROPME"
+    path = write_feed(tmp_path / "odd.xml", items)
+    real = feeds.parse_bytes
+
+    def parser_that_loses_one(data):  # stands in for a piece of XML the lenient parser cannot make an item of
+        parsed = real(data)
+        parsed["entries"] = [e for e in parsed["entries"] if e.get("title") != "DROPME"]
+        return parsed
+
+    monkeypatch.setattr(feeds, "parse_bytes", parser_that_loses_one)
+    monkeypatch.setattr(feeds, "WHOLE_LIMIT", 500)
+    monkeypatch.setattr(feeds, "CHUNK_ITEMS", 4)
+    out = docs_of(path)
+    numbers = [x.meta["item"] if isinstance(x, Document) else int(x.item) for x in out]
+    assert numbers == list(range(1, 9))  # every piece of XML has a number, none twice
+    (issue,) = [x for x in out if isinstance(x, LoadIssue)]
+    assert issue.item == "6" and "could not be parsed" in issue.reason
+    assert [d.id for d in out if isinstance(d, Document)] == [f"urn:syn:{i}" for i in (0, 1, 2, 3, 4, 6, 7)]
