@@ -197,7 +197,8 @@ class Detector:
         else:
             self.model = load_model(model, rules_digest=rules_digest())
         model_bands = self.model.bands if self.model is not None else None
-        self.config = ScoringConfig(bands=bands or model_bands or (30, 70), min_confidence=min_confidence, disabled=disabled)
+        self.config = ScoringConfig(bands=bands or model_bands or (30, 70), policy_bands=model_bands or (30, 70),
+                                    min_confidence=min_confidence, disabled=disabled)
         self._parts: dict[str, _LangParts] = {}
         self._parts_lock = threading.Lock()
         if self.extra_rules:

@@ -188,6 +188,8 @@ def _load(path: str, rules_digest: str | None) -> Model:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(message("E020", path=card_path, detail=f"unreadable card: {exc}"), code="E020") from None
+    if not isinstance(card, dict):
+        raise ModelError(message("E020", path=card_path, detail="model.json does not hold a JSON object"), code="E020")
     if card.get("format") != FORMAT:
         raise ModelError(message("E021", path=path, found=card.get("format"), expected=FORMAT), code="E021")
     if rules_digest and card.get("rules_digest") and card["rules_digest"] != rules_digest:

@@ -10,6 +10,8 @@ from hypecheck.features import Sentence
 from hypecheck.types import CATEGORY_DESCRIPTIONS, REGULATORY_HOOKS, Assessment, Evidence, Finding
 
 DEFAULT_BANDS = (30, 70)
+#: Categories whose strong findings make a text finance talk even without finance vocabulary.
+FINANCE_CLAIMS = frozenset({"return_promise", "guarantee", "track_record"})
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,9 @@ class ScoringConfig:
     min_confidence: float = 0.4  # findings below this are not reported
     model_only_threshold: float = 0.7  # a sentence the model flags with no matching rule
     disabled: frozenset[str] = frozenset()
+    #: The model's own band thresholds: the cap and floor below use these, so a caller's ``bands``
+    #: override changes bands only, never the risk.
+    policy_bands: tuple[int, int] = DEFAULT_BANDS
     #: A text with no finance vocabulary at all is not a finance article: its risk stays below ``elevated``.
     require_finance_context: bool = True
     #: A rule finding this confident that no context cue lowered lifts the risk to at least ``elevated``.
@@ -95,19 +100,22 @@ def apply_policy(probability: float, findings: Sequence[Finding], signals: Mappi
                  config: ScoringConfig) -> tuple[float, dict[str, Any]]:
     """Two explained adjustments of the model's probability; returns it and the signals that record them.
 
-    - no finance vocabulary at all: capped just below ``elevated`` (``finance_context: false``);
+    - no finance vocabulary at all and no strong return promise, guarantee or track record:
+      capped just below ``elevated`` (``finance_context: false``);
     - a strong, unqualified rule finding (confidence >= ``floor_confidence``, no context
       cue lowered it): lifted to at least ``elevated`` (``floor: <rule id>``).
     """
     policy: dict[str, Any] = {"finance_context": True}
-    if config.require_finance_context and signals.get("finance_terms", 1) == 0:
-        policy["finance_context"] = False
-        return min(probability, (config.bands[0] - 1) / 100), policy
     strong = [f for f in findings if f.category in config.floor_categories and f.confidence >= config.floor_confidence
               and not f.adjustments and any(o.startswith("rule:") for o in f.origin)]
-    if strong and probability < config.bands[0] / 100:
+    if config.require_finance_context and signals.get("finance_terms", 1) == 0:
+        # A promised return, guarantee or own track record is finance talk even without finance nouns.
+        if not any(f.category in FINANCE_CLAIMS for f in strong):
+            policy["finance_context"] = False
+            return min(probability, (config.policy_bands[0] - 1) / 100), policy
+    if strong and probability < config.policy_bands[0] / 100:
         policy["floor"] = strong[0].origin[0].removeprefix("rule:")
-        probability = config.bands[0] / 100
+        probability = config.policy_bands[0] / 100
     return probability, policy
 
 

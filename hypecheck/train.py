@@ -365,7 +365,7 @@ def train(corpus_dir: str | Path = DEFAULT_CORPUS, out_dir: str | Path | None = 
         progress("document model calibrated")
 
     bands = tune_bands(y, p_oof)
-    config = ScoringConfig(bands=bands)
+    config = ScoringConfig(bands=bands, policy_bands=bands)
     langs = np.array([r["lang"] for r in records])
     metrics: dict[str, Any] = {"cv": f"GroupKFold({folds}) over writing batches", "document": {}, "spans": {}}
     metrics["document"]["all"] = binary_metrics(y, p_oof, bands)
