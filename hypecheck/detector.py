@@ -253,7 +253,7 @@ class Detector:
         sents = F.sentences(doc)
         words = F.token_words(doc)
         sent_terms = [F.terms_of(words[s.span.start : s.span.end]) for s in sents]
-        sent_feats = [F.sentence_features(s, len(sents), evidence) for s in sents]
+        sent_feats = [F.sentence_features(s, len(sents), evidence, text) for s in sents]
         doc_terms = [t for terms in sent_terms for t in terms]
         return Analysis(text, lang, doc, sents, evidence, cues, signals, sent_terms, sent_feats, doc_terms)
 

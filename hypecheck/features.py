@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER
 from spacy.tokens import Doc, Span
 
+from hypecheck.nlp import sentence_spans
 from hypecheck.types import CATEGORIES, Evidence
 
 KEEP_PUNCT = frozenset({"%", "!", "€", "$", "?"})
@@ -42,7 +43,7 @@ def sentences(doc: Doc) -> list[Sentence]:
     arr = doc.to_array([IS_SPACE, IDX])
     space, idx = arr[:, 0].tolist(), arr[:, 1].tolist()
     out: list[Sentence] = []
-    for sent in doc.sents:
+    for sent in sentence_spans(doc):
         first = next((i for i in range(sent.start, sent.end) if not space[i]), None)
         if first is None:
             continue
@@ -98,8 +99,8 @@ def _in(ev: Evidence, sent: Sentence) -> bool:
     return ev.start < sent.end and ev.end > sent.start
 
 
-def sentence_features(sent: Sentence, n_sentences: int, evidence: Sequence[Evidence]) -> dict[str, float]:
-    """Rule evidence and shape features of one sentence."""
+def sentence_features(sent: Sentence, n_sentences: int, evidence: Sequence[Evidence], text: str | None = None) -> dict[str, float]:
+    """Rule evidence and shape features of one sentence (``text``: the Doc's text, to avoid rebuilding it)."""
     feats: dict[str, float] = {}
     best = 0.0
     for ev in evidence:
@@ -111,8 +112,7 @@ def sentence_features(sent: Sentence, n_sentences: int, evidence: Sequence[Evide
     if best:
         feats["rule:any"] = best
         feats["rule:n"] = math.log1p(sum(1 for ev in evidence if _in(ev, sent)))
-    span = sent.span
-    text = span.doc.text[sent.start : sent.end]
+    text = (sent.span.doc.text if text is None else text)[sent.start : sent.end]
     lowered = text.lower()
     feats["len"] = math.log1p(len(text.split())) / 5.0  # whitespace-separated words
     feats["pos:first"] = float(sent.index == 0)

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from spacy.attrs import LOWER, ORTH
+import numpy as np
+from spacy.attrs import LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -85,6 +86,7 @@ class PatternBank:
         self.matchers: list[tuple[Matcher, tuple[int, ...]]] = []  # a Matcher and the ids of its anchors
         self.anchors: list[Anchor] = []  # distinct anchors; patterns share them (numbers, "%", ...)
         self._anchor_ids: dict[tuple, int] = {}
+        self._anchor_hashes: list[np.ndarray] = []  # lower-case hashes of each anchor's words
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.size = 0
 
@@ -108,6 +110,8 @@ class PatternBank:
         if key not in self._anchor_ids:
             self._anchor_ids[key] = len(self.anchors)
             self.anchors.append(anchor)
+            words = sorted(anchor.words) if anchor.words is not None else []
+            self._anchor_hashes.append(np.array([self.nlp.vocab.strings.add(w) for w in words], dtype=np.uint64))
         return self._anchor_ids[key]
 
     @staticmethod
@@ -140,15 +144,56 @@ class PatternBank:
     def __call__(self, doc: Doc) -> list[Match]:
         strings = self.nlp.vocab.strings
         found: set[tuple[str, int, int]] = set()
-        if self.matchers:
+        if self.matchers and len(doc):
             vocab = self._vocabulary(doc)
+            arr = doc.to_array([LOWER, ORTH, SENT_START])
+            arr_forms = arr[:, :2]
+            sent_id = np.cumsum(arr[:, 2] == 1)
+            bounds = np.flatnonzero(np.diff(np.concatenate(([-1], sent_id, [sent_id[-1] + 1]))))  # sentence starts + end
             memo: dict[int, bool] = {}
+            hits: dict[int, np.ndarray] = {}
             for matcher, anchors in self.matchers:
-                if self._possible(anchors, memo, vocab):
-                    found.update((strings[key], s, e) for key, s, e in matcher(doc))
+                if not self._possible(anchors, memo, vocab):
+                    continue
+                for span in self._windows(doc, anchors, arr_forms, sent_id, bounds, hits, vocab):
+                    offset = span.start
+                    found.update((strings[key], s + offset, e + offset) for key, s, e in matcher(span))
         if len(self.phrases):
             found.update((strings[key], s, e) for key, s, e in self.phrases(doc))
         return [Match(label, s, e) for label, s, e in sorted(found, key=lambda t: (t[1], t[2], t[0]))]
+
+    def _windows(self, doc: Doc, anchors: tuple[int, ...], forms: np.ndarray, sent_id: np.ndarray,
+                 bounds: np.ndarray, hits: dict[int, np.ndarray], vocab: tuple[set[str], str, str]) -> list[Span]:
+        """The sentences holding the pattern's rarest anchor (the whole Doc when it has none).
+
+        Matching sentence by sentence keeps each Matcher off the many sentences that
+        cannot match; patterns are meant to match within one sentence.
+        """
+        best: np.ndarray | None = None
+        for i in anchors:
+            positions = hits.get(i)
+            if positions is None:
+                positions = hits[i] = self._anchor_positions(i, forms, vocab)
+            if best is None or len(positions) < len(best):
+                best = positions
+        if best is None:
+            return [doc[:]]
+        sentences = np.unique(sent_id[best])
+        return [doc[int(bounds[k - 1]) : int(bounds[k])] for k in sentences.tolist()]
+
+    def _anchor_positions(self, i: int, forms: np.ndarray, vocab: tuple[set[str], str, str]) -> np.ndarray:
+        """Token positions meeting anchor ``i`` (``forms``: the Doc's LOWER and ORTH hashes)."""
+        anchor = self.anchors[i]
+        if anchor.words is not None:
+            return np.flatnonzero(np.isin(forms[:, 0], self._anchor_hashes[i]))
+        strings = self.nlp.vocab.strings
+        lowers, _, text_lines = vocab
+        if anchor.lower_regex is not None:
+            wanted = [strings.add(w) for w in lowers if anchor.lower_regex.search(w)]
+            return np.flatnonzero(np.isin(forms[:, 0], np.array(wanted, dtype=np.uint64)))
+        texts = text_lines.split("\n")
+        wanted = [strings.add(w) for w in texts if anchor.text_regex is not None and anchor.text_regex.search(w)]
+        return np.flatnonzero(np.isin(forms[:, 1], np.array(wanted, dtype=np.uint64)))
 
 
 def _trim(span: Span) -> tuple[int, int]:
@@ -175,12 +220,13 @@ class RuleMatcher:
     def candidates(self, doc: Doc) -> list[Evidence]:
         """Every match of every rule, before overlapping evidence is resolved."""
         candidates: list[Evidence] = []
+        doc_text = doc.text  # Doc.text joins all tokens: build it once
         for match in self.bank(doc):
             entry = self.entries[match.label]
             start, end = _trim(doc[match.start : match.end])
             if end <= start:
                 continue
-            text = doc.text[start:end]
+            text = doc_text[start:end]
             candidates.append(
                 Evidence(start, end, text, entry.category, entry.rule.id, entry.rule.base_score,
                          entry.rule.description.replace("{text}", text))
