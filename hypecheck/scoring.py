@@ -20,7 +20,10 @@ class ScoringConfig:
 
     bands: tuple[int, int] = DEFAULT_BANDS  # risk >= bands[0]: elevated; >= bands[1]: high
     min_confidence: float = 0.4  # findings below this are not reported
-    model_only_threshold: float = 0.7  # a sentence the model flags with no matching rule
+    model_only_threshold: float = 0.35  # a sentence the model flags with no matching rule (calibrated probability)
+    model_only_min_words: int = 5
+    #: How far the sentence model's disagreement can lower a rule finding (0: not at all, 1: to zero).
+    model_weight: float = 0.3
     disabled: frozenset[str] = frozenset()
     #: The model's own band thresholds: the cap and floor below use these, so a caller's ``bands``
     #: override changes bands only, never the risk.
@@ -68,7 +71,7 @@ def make_findings(
         if sentence_probs is not None and idx is not None:
             probs = sentence_probs[idx]
             agreement = max(probs.get(ev.category, 0.0), 0.8 * probs.get("any", 0.0))
-            confidence = ev.score * (0.5 + 0.5 * agreement)
+            confidence = ev.score * (1.0 - config.model_weight + config.model_weight * agreement)
             if agreement >= 0.5:
                 origin.append("model")
         if confidence < config.min_confidence:
@@ -79,6 +82,8 @@ def make_findings(
         )
     if sentence_probs is not None:
         for sent in sentences:
+            if len(text[sent.start : sent.end].split()) < config.model_only_min_words:
+                continue  # too little text for the model alone to name a red flag
             probs = sentence_probs[sent.index]
             for cat, p in probs.items():
                 if cat == "any" or cat in config.disabled or p < config.model_only_threshold:

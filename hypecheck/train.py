@@ -134,7 +134,10 @@ def sentence_pipeline(C: float = 2.0, seed: int = 0):
 
     return Pipeline([
         ("columns", text_and_features(max_terms=40000, min_df=2)),
-        ("clf", OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=seed))),
+        # No class re-weighting: the sentence probabilities feed model-only findings and the document
+        # model, so they must keep the real base rates (balanced weights pushed short, empty sentences
+        # towards 0.5 and above).
+        ("clf", OneVsRestClassifier(LogisticRegression(C=C, max_iter=3000, random_state=seed))),
     ])
 
 
