@@ -31,7 +31,7 @@ class ScoringConfig:
     #: A text with no finance vocabulary at all is not a finance article: its risk stays below ``elevated``.
     require_finance_context: bool = True
     #: A rule finding this confident that no context cue lowered lifts the risk to at least ``elevated``.
-    floor_confidence: float = 0.75
+    floor_confidence: float = 0.7
     floor_categories: frozenset[str] = frozenset(
         {"return_promise", "guarantee", "teaser_upsell", "insider_tip", "call_to_action", "track_record", "paid_promotion"}
     )
@@ -111,11 +111,11 @@ def apply_policy(probability: float, findings: Sequence[Finding], signals: Mappi
       cue lowered it): lifted to at least ``elevated`` (``floor: <rule id>``).
     """
     policy: dict[str, Any] = {"finance_context": True}
-    strong = [f for f in findings if f.category in config.floor_categories and f.confidence >= config.floor_confidence
-              and not f.adjustments and any(o.startswith("rule:") for o in f.origin)]
+    unqualified = [f for f in findings if not f.adjustments and any(o.startswith("rule:") for o in f.origin)]
+    strong = [f for f in unqualified if f.category in config.floor_categories and f.confidence >= config.floor_confidence]
     if config.require_finance_context and signals.get("finance_terms", 1) == 0:
         # A promised return, guarantee or own track record is finance talk even without finance nouns.
-        if not any(f.category in FINANCE_CLAIMS for f in strong):
+        if not any(f.category in FINANCE_CLAIMS and f.confidence >= 0.6 for f in unqualified):
             policy["finance_context"] = False
             return min(probability, (config.policy_bands[0] - 1) / 100), policy
     if strong and probability < config.policy_bands[0] / 100:

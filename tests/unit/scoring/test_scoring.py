@@ -73,14 +73,17 @@ def test_model_agreement_weighs_rule_evidence(sents):
     strong = make_findings(TEXT, evidence, sents, agree, ScoringConfig())[0]
     assert strong.confidence == pytest.approx(0.9)
     assert strong.origin == ("rule:de.return_promise.test", "model")
-    weak = make_findings(TEXT, evidence, sents, disagree, ScoringConfig(min_confidence=0.0))[0]
-    assert weak.confidence == pytest.approx(0.45)
+    config = ScoringConfig(min_confidence=0.0)
+    weak = make_findings(TEXT, evidence, sents, disagree, config)[0]
+    assert weak.confidence == pytest.approx(0.9 * (1 - config.model_weight))
+    assert weak.confidence < strong.confidence
     assert weak.origin == ("rule:de.return_promise.test",)
 
 
 def test_model_only_finding_covers_the_sentence(sents):
     probs = [{"any": 0.1}, {"any": 0.1}, {"any": 0.95, "urgency": 0.9}]
-    findings = make_findings(TEXT, [], sents, probs, ScoringConfig())
+    assert make_findings(TEXT, [], sents, probs, ScoringConfig()) == []  # two words: too short for the model alone
+    findings = make_findings(TEXT, [], sents, probs, ScoringConfig(model_only_min_words=2))
     assert len(findings) == 1
     f = findings[0]
     assert (f.category, f.text, f.origin) == ("urgency", "Jetzt kaufen!", ("model",))
