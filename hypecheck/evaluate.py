@@ -41,7 +41,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+
 from hypecheck.errors import HypecheckError, InputError, message
+from hypecheck.metrics import expected_calibration_error
 from hypecheck.normalize import SUPPORTED_LANGUAGES, normalize_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -308,21 +310,6 @@ def average_precision(y: Sequence[int] | np.ndarray, p: Sequence[float] | np.nda
     recall = tp / n_pos
     prev = np.r_[0.0, recall[:-1]]
     return float(np.sum((recall - prev) * precision))
-
-
-def expected_calibration_error(y: Sequence[int] | np.ndarray, p: Sequence[float] | np.ndarray, bins: int = 10) -> float:
-    """Weighted mean |mean probability - share positive| over ``bins`` equal-width bins."""
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
-    if len(y) == 0:
-        return 0.0
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        mask = (p >= lo) & ((p < hi) if hi < 1.0 else (p <= hi))
-        if mask.any():
-            ece += mask.mean() * abs(p[mask].mean() - y[mask].mean())
-    return float(ece)
 
 
 def _ratio(a: float, b: float) -> float | None:

@@ -32,6 +32,7 @@ import numpy as np
 from hypecheck._version import __version__
 from hypecheck.detector import Analysis, Detector
 from hypecheck.features import document_features
+from hypecheck.metrics import expected_calibration_error
 from hypecheck.model import FORMAT
 from hypecheck.normalize import normalize_text
 from hypecheck.rules.loader import rules_digest
@@ -211,16 +212,6 @@ def sigmoid_params(calibrated_clf) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------------------- metrics
-def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    edges = np.linspace(0, 1, bins + 1)
-    ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        mask = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
-        if mask.any():
-            ece += mask.mean() * abs(p[mask].mean() - y[mask].mean())
-    return float(ece)
-
-
 def binary_metrics(y: np.ndarray, p: np.ndarray, bands: tuple[int, int]) -> dict[str, Any]:
     from sklearn.metrics import average_precision_score, brier_score_loss, f1_score, roc_auc_score
 

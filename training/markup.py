@@ -25,18 +25,8 @@ import re
 import sys
 from pathlib import Path
 
-CATEGORIES = (
-    "return_promise",
-    "guarantee",
-    "teaser_upsell",
-    "insider_tip",
-    "piggyback",
-    "puffery",
-    "urgency",
-    "call_to_action",
-    "track_record",
-    "paid_promotion",
-)
+from hypecheck.types import CATEGORIES
+
 
 HEADER = re.compile(r"^===\s*(.*)$")
 OPEN = "[["
