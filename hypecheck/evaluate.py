@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-
 from hypecheck.errors import HypecheckError, InputError, message
 from hypecheck.metrics import expected_calibration_error
 from hypecheck.normalize import SUPPORTED_LANGUAGES, normalize_text
