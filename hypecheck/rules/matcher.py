@@ -93,7 +93,7 @@ class PatternBank:
     def add(self, label: str, patterns: Sequence[list[dict]], phrases: Sequence[str], where: str, rule_id: str) -> None:
         """Add patterns under ``label``; a pattern spaCy rejects raises RuleConfigError naming ``where``."""
         for pattern in patterns:
-            matcher = Matcher(self.nlp.vocab, validate=True)
+            matcher = Matcher(self.nlp.vocab, validate=False)  # rules/schema.py validated the pattern on load
             try:
                 matcher.add(label, [list(pattern)])
                 anchors = tuple(self._anchor_id(a) for a in pattern_anchors(pattern))
