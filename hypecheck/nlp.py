@@ -79,7 +79,7 @@ def make_nlp(lang: str) -> Language:
     with _LOCK:
         nlp = spacy.blank(lang)
         infixes = list(nlp.Defaults.infixes or ()) + list(GLUE_INFIXES)
-        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]  # a Tokenizer here
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("hypecheck_paragraphs")
         return nlp
