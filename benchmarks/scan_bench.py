@@ -84,8 +84,8 @@ def make_export(folder: Path, n: int) -> tuple[Path, list[tuple[str, str]]]:
     return path, plain
 
 
-def spacy_baseline(plain: list[tuple[str, str]]) -> float:
-    """Items/s of a bare spacy.blank(lang) + sentencizer pass over the texts."""
+def spacy_baseline(plain: list[tuple[str, str]]) -> tuple[float, float]:
+    """Items/s (wall) and CPU seconds of a bare spacy.blank(lang) + sentencizer pass over the texts."""
     import spacy
 
     nlps = {}
@@ -94,11 +94,11 @@ def spacy_baseline(plain: list[tuple[str, str]]) -> float:
         nlp.add_pipe("sentencizer")
         nlps[lang] = nlp
     nlps["de"]("Aufwärmen."), nlps["en"]("Warm up.")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for lang, text in plain:
         doc = nlps[lang](text)
         sum(1 for _ in doc.sents)
-    return len(plain) / (time.perf_counter() - start)
+    return len(plain) / (time.perf_counter() - start), time.process_time() - cpu
 
 
 # -- one scan, in a fresh process ----------------------------------------------------------------------
@@ -111,6 +111,16 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of ``pid`` in clock ticks (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _tree(pid: int) -> list[int]:
@@ -146,10 +156,14 @@ def timed_subprocess(cmd: list[str]) -> tuple[dict, dict]:
     """Run ``cmd`` (a ``--one`` scan) while sampling the memory of its process tree from here."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks = {"main": 0, "worker": 0, "total": 0}
+    ticks: dict[int, int] = {}  # last CPU ticks seen per process of the scan
     while proc.poll() is None:
         if os.path.isdir("/proc"):
+            tree = _tree(proc.pid)
+            for p in [proc.pid, *tree]:
+                ticks[p] = max(ticks.get(p, 0), _cpu_ticks(p))
             main = _rss_kb(proc.pid)
-            others = [_rss_kb(p) for p in _tree(proc.pid)]
+            others = [_rss_kb(p) for p in tree]
             peaks["main"] = max(peaks["main"], main)
             peaks["worker"] = max([peaks["worker"], *others])
             peaks["total"] = max(peaks["total"], main + sum(others))
@@ -157,7 +171,10 @@ def timed_subprocess(cmd: list[str]) -> tuple[dict, dict]:
     out, err = proc.communicate()
     if proc.returncode:
         raise SystemExit(f"scan failed ({proc.returncode}):\n{err[-3000:]}")
-    return json.loads(out.strip().splitlines()[-1]), {k: v / 1024 for k, v in peaks.items()}
+    result = json.loads(out.strip().splitlines()[-1])
+    # CPU time of the scan process and every process below it, sampled every 0.25 s (the last fraction is missed)
+    result["cpu_seconds"] = sum(ticks.values()) / os.sysconf("SC_CLK_TCK") if ticks else float("nan")
+    return result, {k: v / 1024 for k, v in peaks.items()}
 
 
 def main() -> None:
@@ -191,22 +208,27 @@ def main() -> None:
             result.update({f"peak_{k}_mb": v for k, v in peaks.items()})
             results.append(result)
             print(f"  {workers} worker(s): {results[-1]['items_per_s']:.0f} items/s", file=sys.stderr)
-        baseline = spacy_baseline(plain)
+        baseline, baseline_cpu = spacy_baseline(plain)
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     model = "rules only" if args.rules_only else args.model or "bundled"
     print(f"\nhypecheck scan benchmark: {args.items:,} items, {cores} cores, model {model}\n")
-    print(f"{'run':<34} {'items/s':>9} {'seconds':>8} {'vs spaCy':>9} {'peak MB (main / worker / all)':>31}")
+    print(f"{'run':<34} {'items/s':>9} {'seconds':>8} {'vs spaCy':>9} {'CPU ms/item':>12} "
+          f"{'peak MB (main / worker / all)':>31}")
     for r in results:
         mem = f"{r['peak_main_mb']:.0f} / {r['peak_worker_mb']:.0f} / {r['peak_total_mb']:.0f}"
         name = f"hypecheck scan, {r['workers']} worker{'s' if r['workers'] > 1 else ''}"
-        print(f"{name:<34} {r['items_per_s']:>9,.0f} {r['seconds']:>8.1f} {r['items_per_s'] / baseline:>8.0%} {mem:>31}")
+        print(f"{name:<34} {r['items_per_s']:>9,.0f} {r['seconds']:>8.1f} {r['items_per_s'] / baseline:>8.0%} "
+              f"{1000 * r['cpu_seconds'] / args.items:>12.1f} {mem:>31}")
         assert r["items"] == args.items, r
-    print(f"{'spacy.blank + sentencizer (bare)':<34} {baseline:>9,.0f} {args.items / baseline:>8.1f} {'100%':>9}")
+    print(f"{'spacy.blank + sentencizer (bare)':<34} {baseline:>9,.0f} {args.items / baseline:>8.1f} {'100%':>9} "
+          f"{1000 * baseline_cpu / args.items:>12.1f}")
     cmd = " ".join(shlex.quote(a) for a in [sys.executable, "benchmarks/scan_bench.py", *sys.argv[1:]])
     print(f"\ncommand: {cmd}")
     print("scan times include process start-up, feed parsing, HTML to text, scoring and writing the JSONL journal;")
     print("the 1-worker scan scores in the scan process itself, 2+ workers use a process pool.")
+    print("CPU ms/item counts every process of the scan (start-up included); unlike items/s it does not depend")
+    print("on what else the machine is running.")
 
 
 if __name__ == "__main__":

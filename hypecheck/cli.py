@@ -161,6 +161,9 @@ def scan(exports: tuple[str, ...], out: str, fmt: str | None, workers: int | Non
     except HypecheckError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: rows written so far are kept; run the same command with --resume to continue.", err=True)
+        sys.exit(130)
     click.echo(summary.to_text(), err=True)
     if summary.exit_code:
         sys.exit(summary.exit_code)
