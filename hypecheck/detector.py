@@ -124,7 +124,11 @@ class Analysis:
     signals: dict[str, Any]
     sentence_terms: list[list[str]]
     sentence_features: list[dict[str, float]]
-    doc_terms: list[str]
+
+    @property
+    def doc_terms(self) -> list[str]:
+        """All sentence terms of the document (derived; only models with document n-grams read them)."""
+        return [t for terms in self.sentence_terms for t in terms]
 
 
 class Detector:
@@ -254,8 +258,7 @@ class Detector:
         words = F.token_words(doc)
         sent_terms = [F.terms_of(words[s.span.start : s.span.end]) for s in sents]
         sent_feats = [F.sentence_features(s, len(sents), evidence, text) for s in sents]
-        doc_terms = [t for terms in sent_terms for t in terms]
-        return Analysis(text, lang, doc, sents, evidence, cues, signals, sent_terms, sent_feats, doc_terms)
+        return Analysis(text, lang, doc, sents, evidence, cues, signals, sent_terms, sent_feats)
 
     # -- layers 5-6 ------------------------------------------------------------
     def assess_analysis(self, analysis: Analysis, *, title: str | None, source: str, doc_id: str | None,
@@ -264,7 +267,8 @@ class Detector:
         if self.model is not None:
             sent_probs = self.model.sentence_probs_many(list(zip(analysis.sentence_terms, analysis.sentence_features)))
             doc_feats = F.document_features(analysis.evidence, analysis.signals, sent_probs)
-            probability = self.model.document_probability(analysis.doc_terms, doc_feats)
+            doc_terms = analysis.doc_terms if self.model.document.vocab else []  # the bundled model reads none
+            probability = self.model.document_probability(doc_terms, doc_feats)
             info = self.model.info()
         else:
             sent_probs = None
