@@ -28,7 +28,7 @@ from spacy.tokens import Doc
 from hypecheck import features as F
 from hypecheck.errors import InputError, message
 from hypecheck.model import Model, load_model
-from hypecheck.nlp import make_nlp
+from hypecheck.nlp import TokenTable, make_nlp, parse
 from hypecheck.normalize import SUPPORTED_LANGUAGES, detect_language, prepare
 from hypecheck.rules import RuleMatcher, load_rules
 from hypecheck.rules.context import ContextAdjuster
@@ -249,13 +249,14 @@ class Detector:
         """Run tokens, rules, context, signals and features over normalised ``text``."""
         parts = self._lang(lang)
         with parts.lock:
-            doc = parts.nlp(text)
-            evidence = parts.rules(doc)
-            cues = parts.context.find_cues(doc)
-            evidence = parts.context(doc, evidence, cues)
-            signals = parts.signals(doc, cues)
-        sents = F.sentences(doc)
-        words = F.token_words(doc)
+            doc = parse(parts.nlp, text)
+            table = TokenTable(doc, text)  # the token arrays every layer below reads
+            evidence = parts.rules(doc, table)
+            cues = parts.context.find_cues(doc, table)
+            evidence = parts.context(doc, evidence, cues, table)
+            signals = parts.signals(doc, cues, table)
+        sents = F.sentences(doc, table)
+        words = F.token_words(doc, table)
         sent_terms = [F.terms_of(words[s.span.start : s.span.end]) for s in sents]
         sent_feats = [F.sentence_features(s, len(sents), evidence, text) for s in sents]
         return Analysis(text, lang, doc, sents, evidence, cues, signals, sent_terms, sent_feats)

@@ -17,10 +17,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER
+import numpy as np
+from spacy.attrs import LOWER
 from spacy.tokens import Doc, Span
 
-from hypecheck.nlp import sentence_spans
+from hypecheck.nlp import TokenTable
 from hypecheck.types import CATEGORIES, Evidence
 
 KEEP_PUNCT = frozenset({"%", "!", "€", "$", "?"})
@@ -36,40 +37,36 @@ class Sentence:
     index: int
 
 
-def sentences(doc: Doc) -> list[Sentence]:
+def sentences(doc: Doc, table: TokenTable | None = None) -> list[Sentence]:
     """Non-blank sentences of ``doc`` with trimmed character offsets."""
-    if not len(doc):
+    table = TokenTable(doc) if table is None else table
+    solid = np.flatnonzero(~table.is_space)
+    if not len(solid):
         return []
-    arr = doc.to_array([IS_SPACE, IDX])
-    space, idx = arr[:, 0].tolist(), arr[:, 1].tolist()
-    out: list[Sentence] = []
-    for sent in sentence_spans(doc):
-        first = next((i for i in range(sent.start, sent.end) if not space[i]), None)
-        if first is None:
-            continue
-        last = next(i for i in range(sent.end - 1, first - 1, -1) if not space[i])
-        out.append(Sentence(idx[first], idx[last] + len(doc[last]), sent, len(out)))
-    return out
+    sent_of = table.sent_id[solid]
+    kept, first = np.unique(sent_of, return_index=True)
+    last = np.append(first[1:], len(solid)) - 1
+    starts = table.idx[solid[first]].tolist()
+    ends = (table.idx[solid[last]] + table.length[solid[last]]).tolist()
+    return [Sentence(a, e, table.sentence(k), i) for i, (k, a, e) in enumerate(zip(kept.tolist(), starts, ends))]
 
 
-def token_words(doc: Doc) -> list[str | None]:
+def token_words(doc: Doc, table: TokenTable | None = None) -> list[str | None]:
     """Per token: its lower-cased form, ``<num>`` for numbers, None for spaces and dropped punctuation."""
-    if not len(doc):
+    table = TokenTable(doc) if table is None else table
+    if not table.n:
         return []
-    strings = doc.vocab.strings
-    out: list[str | None] = []
-    for lower, punct, space, num in doc.to_array([LOWER, IS_PUNCT, IS_SPACE, LIKE_NUM]).tolist():
-        if space:
-            out.append(None)
-            continue
-        word = strings[lower]
-        if punct and word not in KEEP_PUNCT:
-            out.append(None)
-        elif num or word[:1].isdigit() or (word[:1] in "+-" and word[1:2].isdigit()):
-            out.append("<num>")
-        else:
-            out.append(word)
-    return out
+    uniq, _, _, forms = table.forms(LOWER)
+    # decide once per distinct form, then spread to the tokens
+    words = np.array([("<num>" if w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) else w) for w in forms] + [None],
+                     dtype=object)
+    dropped = np.array([w not in KEEP_PUNCT for w in forms] + [True])
+    form_of = np.searchsorted(uniq, table.lower)
+    out = words[form_of]
+    out[table.like_num] = "<num>"
+    out[table.is_punct & dropped[form_of]] = None
+    out[table.is_space] = None
+    return out.tolist()
 
 
 def terms_of(words: Sequence[str | None]) -> list[str]:

@@ -19,10 +19,10 @@ import numpy as np
 from functools import lru_cache
 
 import spacy
-from spacy.attrs import IDX, ORTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LIKE_NUM, LOWER, ORTH, SENT_START
 from spacy.util import compile_infix_regex
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 _LOCK = threading.Lock()
 
@@ -55,22 +55,28 @@ _NEWLINES = re.compile(r"\n[ \t\r\f\v\n]*")
 @Language.component("hypecheck_paragraphs")
 def _paragraph_breaks(doc: Doc) -> Doc:
     """Start a sentence after blank lines, after lines ending in punctuation, and after short lines."""
-    text = doc.text
+    return mark_paragraphs(doc, doc.user_data.get(TEXT_KEY) or doc.text)
+
+
+def mark_paragraphs(doc: Doc, text: str) -> Doc:
+    """:func:`_paragraph_breaks` with the Doc's text given (``Doc.text`` joins every token: costly)."""
     if "\n" not in text or len(doc) < 2:
         return doc
-    token_starts = doc.to_array([IDX])
-    starts = []
-    for m in _NEWLINES.finditer(text):
-        if _breaks_sentence(text, m.start(), m.group(0).count("\n")):
-            i = int(np.searchsorted(token_starts, m.end(), side="left"))
-            if 0 < i < len(doc):
-                starts.append(i)
-    if starts:
-        # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
-        flags = doc.to_array([SENT_START])
-        flags[starts] = 1
-        doc.from_array([SENT_START], flags)  # type: ignore[arg-type]  # spaCy's stub says float64; it is uint64
+    ends = [m.end() for m in _NEWLINES.finditer(text) if _breaks_sentence(text, m.start(), m.group(0).count("\n"))]
+    if ends:
+        token_starts = doc.to_array([IDX])
+        starts = np.searchsorted(token_starts, np.asarray(ends), side="left")
+        starts = starts[(starts > 0) & (starts < len(doc))]
+        if len(starts):
+            # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
+            flags = doc.to_array([SENT_START])
+            flags[starts] = 1
+            doc.from_array([SENT_START], flags)  # type: ignore[arg-type]  # spaCy's stub says float64; it is uint64
     return doc
+
+
+#: ``Doc.user_data`` key under which :func:`parse` leaves the text, so components need not rebuild it.
+TEXT_KEY = "hypecheck.text"
 
 
 @lru_cache(maxsize=None)
@@ -83,6 +89,16 @@ def make_nlp(lang: str) -> Language:
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("hypecheck_paragraphs")
         return nlp
+
+
+def parse(nlp: Language, text: str) -> Doc:
+    """Run ``nlp`` over ``text``: the same Doc as ``nlp(text)``, without rebuilding ``Doc.text`` in the components."""
+    doc = nlp.make_doc(text)
+    doc.user_data[TEXT_KEY] = text
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    del doc.user_data[TEXT_KEY]
+    return doc
 
 
 def sentence_starts(doc: Doc) -> list[int]:
@@ -127,3 +143,125 @@ def clause_ids(doc: Doc) -> list[int]:
     new_clause = (arr[:, 0] == 1) | np.isin(arr[:, 1], breaks)
     new_clause[0] = True
     return np.cumsum(new_clause).tolist()
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+class TokenTable:
+    """Per-Doc token arrays, read from the Doc once and shared by the rules, signals and features layers.
+
+    Every layer used to call ``Doc.to_array`` and ``Doc.text`` on its own; each
+    of those walks all tokens. The table reads one array of
+    ``LOWER, ORTH, SENT_START, IDX, IS_SPACE, IS_PUNCT, LIKE_NUM, LENGTH`` and derives
+    the rest with numpy, lazily. Build one per Doc and use it from one thread.
+    """
+
+    ATTRS = (LOWER, ORTH, SENT_START, IDX, IS_SPACE, IS_PUNCT, LIKE_NUM, LENGTH)
+
+    def __init__(self, doc: Doc, text: str | None = None) -> None:
+        self.doc = doc
+        self.text = doc.text if text is None else text
+        self.n = len(doc)
+        arr = doc.to_array(list(self.ATTRS)) if self.n else np.zeros((0, len(self.ATTRS)), dtype=np.uint64)
+        self.lower, self.orth = arr[:, 0], arr[:, 1]
+        self.idx = arr[:, 3].astype(np.int64)
+        self.is_space = arr[:, 4] == 1
+        self.is_punct = arr[:, 5] == 1
+        self.like_num = arr[:, 6] == 1
+        self.length = arr[:, 7].astype(np.int64)
+        new_sent = arr[:, 2] == 1
+        if self.n:
+            new_sent[0] = True
+        #: sentence number of every token, and the token index where each sentence starts (plus ``n`` at the end)
+        self.sent_id = np.cumsum(new_sent) - 1
+        self.sent_bounds = np.append(np.flatnonzero(new_sent), self.n)
+        self._spans: dict[int, Span] = {}
+        self._forms: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]] = {}
+        self._joined: dict[int, tuple[str, np.ndarray, list[int], list[int]]] = {}
+
+    def token_end(self, i: int) -> int:
+        """Character offset just after token ``i``."""
+        return int(self.idx[i] + self.length[i])
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sent_bounds) - 1
+
+    def sentence(self, k: int) -> Span:
+        """Sentence ``k`` as a Span (cached: several matchers ask for the same sentence)."""
+        span = self._spans.get(k)
+        if span is None:
+            span = self._spans[k] = self.doc[int(self.sent_bounds[k]) : int(self.sent_bounds[k + 1])]
+        return span
+
+    def clause_ids(self) -> np.ndarray:
+        """A clause number for every token (see :func:`clause_ids`)."""
+        if not self.n:
+            return _NONE
+        strings = self.doc.vocab.strings
+        breaks = np.array([strings.add(c) for c in _CLAUSE_BREAKS], dtype=np.uint64)
+        new_clause = np.isin(self.orth, breaks)
+        new_clause[self.sent_bounds[:-1]] = True
+        return np.cumsum(new_clause)
+
+    def sentences(self) -> list[Span]:
+        return [self.sentence(k) for k in range(self.n_sentences)]
+
+    def forms(self, attr: int = LOWER) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """The Doc's distinct ``attr`` values (LOWER or ORTH): sorted hashes, positions grouped by hash
+        (``order[starts[j]:starts[j + 1]]`` are the tokens with hash ``uniq[j]``), and their strings."""
+        got = self._forms.get(attr)
+        if got is None:
+            hashes = self.lower if attr == LOWER else self.orth
+            order = np.argsort(hashes, kind="stable")
+            uniq, starts = np.unique(hashes[order], return_index=True)
+            strings = self.doc.vocab.strings
+            got = self._forms[attr] = (uniq, order, np.append(starts, self.n), [strings[h] for h in uniq.tolist()])
+        return got
+
+    def count_of(self, forms: list[int], attr: int = LOWER) -> int:
+        """How many tokens have one of ``forms`` (indices into :meth:`forms`)."""
+        starts = self.forms(attr)[2]
+        return int(sum(starts[j + 1] - starts[j] for j in forms))
+
+    def positions_of_forms(self, forms: list[int], attr: int = LOWER) -> np.ndarray:
+        """Token positions having one of ``forms`` (indices into :meth:`forms`), unsorted."""
+        _, order, starts, _ = self.forms(attr)
+        if len(forms) == 1:
+            return order[starts[forms[0]] : starts[forms[0] + 1]]
+        return np.concatenate([order[starts[j] : starts[j + 1]] for j in forms]) if forms else _NONE
+
+    def forms_matching(self, rx: "re.Pattern[str]", attr: int = LOWER) -> list[int]:
+        """Indices of the distinct ``attr`` forms that ``rx`` finds (``re.search``, as spaCy's REGEX does).
+
+        One scan over the distinct forms joined one per line, instead of one search per form: ``rx`` is
+        compiled with ``re.M``, so ``^``/``$`` still mean the ends of a form. A match that runs across a line
+        break can only add a form, never lose one; callers only use the forms to pick sentences to match.
+        """
+        strings = self.forms(attr)[3]
+        lines, line_starts, single, multiline = self._lines(attr, strings)
+        hit = [j for j in multiline if rx.search(strings[j])]
+        pos = 0
+        while single:
+            m = rx.search(lines, pos)
+            if m is None:
+                break
+            k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+            hit.append(single[k])
+            if k + 1 >= len(single):
+                break
+            pos = int(line_starts[k + 1])
+        return hit
+
+    def _lines(self, attr: int, strings: list[str]) -> tuple[str, np.ndarray, list[int], list[int]]:
+        """The forms without a line break joined one per line, where each line starts, which forms those are,
+        and the forms with a line break (whitespace tokens), which are searched one by one."""
+        got = self._joined.get(attr)
+        if got is None:
+            single = [j for j, s in enumerate(strings) if "\n" not in s]
+            multiline = [j for j, s in enumerate(strings) if "\n" in s]
+            lengths = np.fromiter((len(strings[j]) + 1 for j in single), dtype=np.int64, count=len(single))
+            line_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            got = self._joined[attr] = ("\n".join(strings[j] for j in single), line_starts, single, multiline)
+        return got

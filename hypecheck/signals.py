@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from spacy.attrs import IS_PUNCT, IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from hypecheck.nlp import TokenTable
 from hypecheck.rules.loader import RuleSet
 from hypecheck.rules.matcher import Match, PatternBank
 
@@ -26,14 +26,14 @@ class SignalExtractor:
         for name, cue in ruleset.signals.signals.items():
             self.bank.add(name, cue.patterns, cue.phrases, f"{ruleset.language}/signals.yml", f"signals.{name}")
 
-    def __call__(self, doc: Doc, cues: list[Match]) -> dict[str, Any]:
+    def __call__(self, doc: Doc, cues: list[Match], table: TokenTable | None = None) -> dict[str, Any]:
+        table = TokenTable(doc) if table is None else table
         counts = dict.fromkeys(COUNTED, 0)
-        for match in self.bank(doc):
+        for match in self.bank(doc, table):
             counts[match.label] = counts.get(match.label, 0) + 1
-        flags = doc.to_array([IS_PUNCT, IS_SPACE, SENT_START]) if len(doc) else None
-        words = int(((flags[:, 0] == 0) & (flags[:, 1] == 0)).sum()) if flags is not None else 0
-        sentences = max(1, int((flags[:, 2] == 1).sum())) if flags is not None else 0
-        exclaims = doc.text.count("!")
+        words = int((~table.is_punct & ~table.is_space).sum())
+        sentences = table.n_sentences
+        exclaims = table.text.count("!")
         attributed = sum(1 for c in cues if c.label == "attribution")
         criticism = sum(1 for c in cues if c.label == "criticism")
         return {

@@ -13,7 +13,7 @@ from dataclasses import replace
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from hypecheck.nlp import clause_ids, sentence_ids
+from hypecheck.nlp import TokenTable
 from hypecheck.rules.loader import RuleSet
 from hypecheck.rules.matcher import Match, PatternBank
 from hypecheck.types import Adjustment, Evidence
@@ -31,17 +31,19 @@ class ContextAdjuster:
         for kind, cue in self.cues.items():
             self.bank.add(kind, cue.patterns, cue.phrases, f"{ruleset.language}/context.yml", f"context.{kind}")
 
-    def find_cues(self, doc: Doc) -> list[Match]:
-        return self.bank(doc)
+    def find_cues(self, doc: Doc, table: TokenTable | None = None) -> list[Match]:
+        return self.bank(doc, table)
 
-    def __call__(self, doc: Doc, evidence: list[Evidence], cues: list[Match] | None = None) -> list[Evidence]:
+    def __call__(self, doc: Doc, evidence: list[Evidence], cues: list[Match] | None = None,
+                 table: TokenTable | None = None) -> list[Evidence]:
         if not evidence:
             return evidence
-        cues = self.find_cues(doc) if cues is None else cues
+        table = TokenTable(doc) if table is None else table
+        cues = self.find_cues(doc, table) if cues is None else cues
         if not cues:
             return evidence
-        sent_of = sentence_ids(doc)
-        clause_of = clause_ids(doc)
+        sent_of = table.sent_id.tolist()
+        clause_of = table.clause_ids().tolist()
         by_sent: dict[int, list[Match]] = {}
         for cue in cues:
             by_sent.setdefault(sent_of[cue.start], []).append(cue)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
-from spacy.attrs import LOWER, ORTH, SENT_START
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from hypecheck.errors import RuleConfigError, message
+from hypecheck.nlp import TokenTable
 from hypecheck.rules.loader import RuleSet
 from hypecheck.types import Evidence
 
@@ -60,7 +61,7 @@ def _token_anchor(spec: dict) -> Anchor | None:
             if "IN" in value and all(isinstance(v, str) for v in value["IN"]):
                 return Anchor(words=frozenset(v.lower() for v in value["IN"]))
             if "REGEX" in value:
-                # re.M: searched over all token forms joined one per line (see PatternBank._possible)
+                # re.M: searched over all token forms joined one per line (see TokenTable.positions_matching)
                 rx = re.compile(value["REGEX"], re.M)
                 return Anchor(lower_regex=rx) if attr in ("LOWER", "NORM") else Anchor(text_regex=rx)
     return None
@@ -74,11 +75,16 @@ def pattern_anchors(pattern: Sequence[dict]) -> tuple[Anchor, ...]:
 class PatternBank:
     """spaCy Matcher (token patterns) and PhraseMatcher (lower-cased phrases) under string labels.
 
-    Each token pattern gets a Matcher of its own, which only runs on a Doc that
-    has, for each of the pattern's required tokens, some token meeting its
-    lexical condition (the pattern's *anchors*). spaCy evaluates every IN/REGEX predicate in
-    Python at every token, so this gating keeps the rule pass close to the
-    tokenizer's own speed; it never changes what matches.
+    Each token pattern gets a Matcher of its own, which only runs on the
+    sentences holding its rarest *anchor* (a required token's lexical
+    condition), and not at all when the Doc lacks one of its anchors. spaCy
+    evaluates every IN/REGEX predicate in Python at every token, so this gating
+    keeps the rule pass close to the tokenizer's own speed; it never changes
+    what matches within a sentence.
+
+    Anchors are checked on the Doc's distinct word forms, not its tokens: the
+    word anchors of all patterns in one sorted join, each regex anchor in one
+    scan over the forms (see :class:`~hypecheck.nlp.TokenTable`).
     """
 
     def __init__(self, nlp: Language) -> None:
@@ -86,7 +92,7 @@ class PatternBank:
         self.matchers: list[tuple[Matcher, tuple[int, ...]]] = []  # a Matcher and the ids of its anchors
         self.anchors: list[Anchor] = []  # distinct anchors; patterns share them (numbers, "%", ...)
         self._anchor_ids: dict[tuple, int] = {}
-        self._anchor_hashes: list[np.ndarray] = []  # lower-case hashes of each anchor's words
+        self._word_index: tuple[np.ndarray, list[list[int]]] | None = None  # built on first use
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.size = 0
 
@@ -100,108 +106,102 @@ class PatternBank:
             except (ValueError, TypeError, KeyError, re.error) as exc:  # spaCy's pattern validation errors, bad REGEX
                 detail = " ".join(str(exc).split())[:300]
                 raise RuleConfigError(message("E011", path=where, rule_id=rule_id, detail=f"bad token pattern: {detail}"), code="E011") from None
+            # word anchors first: they are checked in the one join, regex anchors one scan each
+            anchors = tuple(sorted(anchors, key=lambda i: self.anchors[i].words is None))
             self.matchers.append((matcher, anchors))
         if phrases:
             self.phrases.add(label, [self.nlp.make_doc(p) for p in phrases])
         self.size += len(patterns) + len(phrases)
+        self._word_index = None
 
     def _anchor_id(self, anchor: Anchor) -> int:
         key = (anchor.words, getattr(anchor.lower_regex, "pattern", None), getattr(anchor.text_regex, "pattern", None))
         if key not in self._anchor_ids:
             self._anchor_ids[key] = len(self.anchors)
             self.anchors.append(anchor)
-            words = sorted(anchor.words) if anchor.words is not None else []
-            self._anchor_hashes.append(np.array([self.nlp.vocab.strings.add(w) for w in words], dtype=np.uint64))
         return self._anchor_ids[key]
 
-    @staticmethod
-    def _vocabulary(doc: Doc) -> tuple[set[str], str, str]:
-        """The Doc's distinct lower-cased and original token forms, also joined one per line for regex scans."""
-        strings = doc.vocab.strings
-        arr = doc.to_array([LOWER, ORTH])
-        lowers = {strings[int(h)] for h in set(arr[:, 0].tolist())} if len(arr) else set()
-        texts = {strings[int(h)] for h in set(arr[:, 1].tolist())} if len(arr) else set()
-        return lowers, "\n".join(lowers), "\n".join(texts)
+    def _words(self) -> tuple[np.ndarray, list[list[int]]]:
+        """All word anchors' lower-case hashes, sorted, and for each hash the anchors that hold it."""
+        index = self._word_index
+        if index is None:
+            by_hash: dict[int, list[int]] = {}
+            for i, anchor in enumerate(self.anchors):
+                for word in anchor.words or ():
+                    by_hash.setdefault(self.nlp.vocab.strings.add(word), []).append(i)
+            hashes = sorted(by_hash)
+            index = self._word_index = (np.array(hashes, dtype=np.uint64), [by_hash[h] for h in hashes])
+        return index
 
-    def _possible(self, anchor_ids: tuple[int, ...], memo: dict[int, bool], vocab: tuple[set[str], str, str]) -> bool:
-        """Whether the Doc meets every anchor (each anchor is evaluated once per Doc)."""
-        for i in anchor_ids:
-            met = memo.get(i)
-            if met is None:
-                met = memo[i] = self._meets(self.anchors[i], *vocab)
-            if not met:
-                return False
-        return True
+    def _word_hits(self, table: TokenTable) -> dict[int, list[int]]:
+        """For each word anchor present in the Doc, the indices of the Doc's LOWER forms that meet it."""
+        hashes, holders = self._words()
+        uniq = table.forms(LOWER)[0]
+        hits: dict[int, list[int]] = {}
+        if not len(hashes) or not len(uniq):
+            return hits
+        j = np.searchsorted(hashes, uniq)
+        inside = np.flatnonzero(j < len(hashes))
+        found = inside[hashes[j[inside]] == uniq[inside]]
+        for form, h in zip(found.tolist(), j[found].tolist()):
+            for anchor in holders[h]:
+                hits.setdefault(anchor, []).append(form)
+        return hits
 
-    @staticmethod
-    def _meets(anchor: Anchor, lowers: set[str], lower_lines: str, text_lines: str) -> bool:
-        if anchor.words is not None:
-            return not anchor.words.isdisjoint(lowers)
-        rx, lines = (anchor.lower_regex, lower_lines) if anchor.lower_regex is not None else (anchor.text_regex, text_lines)
-        # A token matching rx is a line of ``lines``: one search over the joined forms finds it.
-        return rx is None or rx.search(lines) is not None
-
-    def __call__(self, doc: Doc) -> list[Match]:
+    def __call__(self, doc: Doc, table: TokenTable | None = None) -> list[Match]:
+        """Every match in ``doc``, sorted by position (``table``: the Doc's TokenTable, when the caller has one)."""
         strings = self.nlp.vocab.strings
         found: set[tuple[str, int, int]] = set()
         if self.matchers and len(doc):
-            vocab = self._vocabulary(doc)
-            arr = doc.to_array([LOWER, ORTH, SENT_START])
-            arr_forms = arr[:, :2]
-            sent_id = np.cumsum(arr[:, 2] == 1)
-            bounds = np.flatnonzero(np.diff(np.concatenate(([-1], sent_id, [sent_id[-1] + 1]))))  # sentence starts + end
-            memo: dict[int, bool] = {}
-            hits: dict[int, np.ndarray] = {}
+            table = TokenTable(doc) if table is None else table
+            hits: dict[int, list[int]] = self._word_hits(table)  # anchor id -> forms meeting it
             for matcher, anchors in self.matchers:
-                if not self._possible(anchors, memo, vocab):
-                    continue
-                for span in self._windows(doc, anchors, arr_forms, sent_id, bounds, hits, vocab):
+                for span in self._windows(table, anchors, hits):
                     offset = span.start
                     found.update((strings[key], s + offset, e + offset) for key, s, e in matcher(span))
         if len(self.phrases):
             found.update((strings[key], s, e) for key, s, e in self.phrases(doc))
         return [Match(label, s, e) for label, s, e in sorted(found, key=lambda t: (t[1], t[2], t[0]))]
 
-    def _windows(self, doc: Doc, anchors: tuple[int, ...], forms: np.ndarray, sent_id: np.ndarray,
-                 bounds: np.ndarray, hits: dict[int, np.ndarray], vocab: tuple[set[str], str, str]) -> list[Span]:
-        """The sentences holding the pattern's rarest anchor (the whole Doc when it has none).
+    def _windows(self, table: TokenTable, anchors: tuple[int, ...], hits: dict[int, list[int]]) -> list[Span]:
+        """The sentences holding the pattern's rarest anchor: none when some anchor is absent from the Doc,
+        the whole Doc when the pattern has no anchor.
 
         Matching sentence by sentence keeps each Matcher off the many sentences that
         cannot match; patterns are meant to match within one sentence.
         """
-        best: np.ndarray | None = None
+        if not anchors:
+            return [table.doc[:]]
+        best_positions: np.ndarray | None = None
+        best = -1
         for i in anchors:
-            positions = hits.get(i)
-            if positions is None:
-                positions = hits[i] = self._anchor_positions(i, forms, vocab)
-            if best is None or len(positions) < len(best):
-                best = positions
-        if best is None:
-            return [doc[:]]
-        sentences = np.unique(sent_id[best])
-        return [doc[int(bounds[k - 1]) : int(bounds[k])] for k in sentences.tolist()]
-
-    def _anchor_positions(self, i: int, forms: np.ndarray, vocab: tuple[set[str], str, str]) -> np.ndarray:
-        """Token positions meeting anchor ``i`` (``forms``: the Doc's LOWER and ORTH hashes)."""
-        anchor = self.anchors[i]
-        if anchor.words is not None:
-            return np.flatnonzero(np.isin(forms[:, 0], self._anchor_hashes[i]))
-        strings = self.nlp.vocab.strings
-        lowers, _, text_lines = vocab
-        if anchor.lower_regex is not None:
-            wanted = [strings.add(w) for w in lowers if anchor.lower_regex.search(w)]
-            return np.flatnonzero(np.isin(forms[:, 0], np.array(wanted, dtype=np.uint64)))
-        texts = text_lines.split("\n")
-        wanted = [strings.add(w) for w in texts if anchor.text_regex is not None and anchor.text_regex.search(w)]
-        return np.flatnonzero(np.isin(forms[:, 1], np.array(wanted, dtype=np.uint64)))
+            anchor = self.anchors[i]
+            forms = hits.get(i)
+            if forms is None:
+                if anchor.words is not None:
+                    return []  # a word anchor missing from the join: absent from the Doc
+                attr = LOWER if anchor.lower_regex is not None else ORTH
+                rx = anchor.lower_regex if anchor.lower_regex is not None else anchor.text_regex
+                assert rx is not None
+                forms = hits[i] = table.forms_matching(rx, attr)
+            if not forms:
+                return []
+            attr = ORTH if anchor.text_regex is not None else LOWER
+            count = table.count_of(forms, attr)
+            if best < 0 or count < best:
+                best, best_positions = count, table.positions_of_forms(forms, attr)
+        assert best_positions is not None
+        return [table.sentence(k) for k in np.unique(table.sent_id[best_positions]).tolist()]
 
 
-def _trim(span: Span) -> tuple[int, int]:
-    """Character offsets of ``span`` without edge whitespace tokens."""
-    tokens = [t for t in span if not t.is_space]
-    if not tokens:
-        return span.start_char, span.start_char
-    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+def _trim(table: TokenTable, start: int, end: int) -> tuple[int, int]:
+    """Character offsets of tokens ``start:end`` without edge whitespace tokens."""
+    solid = np.flatnonzero(~table.is_space[start:end])
+    if not len(solid):
+        at = int(table.idx[start]) if start < table.n else len(table.text)
+        return at, at
+    first, last = start + int(solid[0]), start + int(solid[-1])
+    return int(table.idx[first]), table.token_end(last)
 
 
 class RuleMatcher:
@@ -214,16 +214,17 @@ class RuleMatcher:
         for entry in ruleset.rules:
             self.bank.add(entry.rule.id, entry.rule.patterns, entry.rule.phrases, entry.path, entry.rule.id)
 
-    def __call__(self, doc: Doc) -> list[Evidence]:
-        return select(self.candidates(doc))
+    def __call__(self, doc: Doc, table: TokenTable | None = None) -> list[Evidence]:
+        return select(self.candidates(doc, table))
 
-    def candidates(self, doc: Doc) -> list[Evidence]:
+    def candidates(self, doc: Doc, table: TokenTable | None = None) -> list[Evidence]:
         """Every match of every rule, before overlapping evidence is resolved."""
         candidates: list[Evidence] = []
-        doc_text = doc.text  # Doc.text joins all tokens: build it once
-        for match in self.bank(doc):
+        table = TokenTable(doc) if table is None else table
+        doc_text = table.text
+        for match in self.bank(doc, table):
             entry = self.entries[match.label]
-            start, end = _trim(doc[match.start : match.end])
+            start, end = _trim(table, match.start, match.end)
             if end <= start:
                 continue
             text = doc_text[start:end]

@@ -1,0 +1,107 @@
+"""Layer 2, tokens: ``parse`` and ``TokenTable`` give what spaCy's own, slower paths give.
+
+The rules, signals and features layers read a Doc only through a TokenTable;
+these tests hold the table to the Doc it summarises, and the anchor-gated
+PatternBank to plain spaCy matching, on the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from spacy.attrs import LOWER, ORTH
+from spacy.matcher import Matcher
+
+from hypecheck.nlp import TokenTable, clause_ids, make_nlp, parse, sentence_ids, sentence_starts
+from hypecheck.rules import load_rules
+from hypecheck.rules.matcher import PatternBank
+from hypecheck.train import load_corpus
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def corpus_sample():
+    records = sorted(load_corpus(REPO / "corpora"), key=lambda r: r["id"])
+    return [(r["lang"], r["text"]) for r in records[::7]]  # ~200 documents, both languages
+
+
+EDGE_TEXTS = [
+    "",
+    "   ",
+    "\n\n",
+    "Ein Satz.",
+    "Kurs +40 %!!! Jetzt kaufen.\n\nNeuer Absatz ohne Punkt\nKurze Zeile\nnoch eine",
+    "DerDAXlegte zu.ReportInvestoren lesen\r\n\tweiter …",
+]
+
+
+def test_parse_equals_running_the_pipeline(corpus_sample):
+    for lang, text in corpus_sample + [("de", t) for t in EDGE_TEXTS]:
+        nlp = make_nlp(lang)
+        a, b = parse(nlp, text), nlp(text)
+        assert [t.text for t in a] == [t.text for t in b]
+        assert sentence_starts(a) == sentence_starts(b)
+        assert "hypecheck.text" not in a.user_data
+
+
+def test_table_arrays_match_the_doc(corpus_sample):
+    for lang, text in corpus_sample + [("de", t) for t in EDGE_TEXTS]:
+        doc = parse(make_nlp(lang), text)
+        table = TokenTable(doc, text)
+        assert table.text == doc.text
+        assert table.sent_id.tolist() == sentence_ids(doc)
+        assert table.clause_ids().tolist() == clause_ids(doc)
+        assert [s.start for s in table.sentences()] == sentence_starts(doc)
+        assert [table.token_end(i) for i in range(len(doc))] == [t.idx + len(t.text) for t in doc]
+        assert table.is_space.tolist() == [t.is_space for t in doc]
+
+
+def test_forms_group_every_token_once(corpus_sample):
+    lang, text = corpus_sample[3]
+    doc = parse(make_nlp(lang), text)
+    table = TokenTable(doc, text)
+    for attr, get in ((LOWER, lambda t: t.lower_), (ORTH, lambda t: t.text)):
+        uniq, order, starts, strings = table.forms(attr)
+        assert sorted(order.tolist()) == list(range(len(doc)))
+        for j, form in enumerate(strings):
+            positions = table.positions_of_forms([j], attr)
+            assert {get(doc[i]) for i in positions.tolist()} == {form}
+            assert table.count_of([j], attr) == len(positions)
+
+
+@pytest.mark.parametrize("pattern", [r"^\d+$", r"^\d{2,}(?:[.,]\d+)?$", r"prozent", r"^[A-Z]{3,5}$", r"mal$", r"^\s+$", r"x^"])
+def test_forms_matching_is_per_form_search(corpus_sample, pattern):
+    rx = re.compile(pattern, re.M)
+    for lang, text in corpus_sample[:60]:
+        table = TokenTable(parse(make_nlp(lang), text), text)
+        for attr in (LOWER, ORTH):
+            strings = table.forms(attr)[3]
+            expected = {j for j, s in enumerate(strings) if rx.search(s)}
+            assert set(table.forms_matching(rx, attr)) == expected, (pattern, text[:80])
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_gated_bank_matches_like_plain_matchers(corpus_sample, lang):
+    """The anchor gate only skips work: per sentence, every pattern finds what an ungated Matcher finds."""
+    nlp = make_nlp(lang)
+    ruleset = load_rules(lang)
+    bank = PatternBank(nlp)
+    plain = Matcher(nlp.vocab, validate=False)
+    for entry in ruleset.rules:
+        bank.add(entry.rule.id, entry.rule.patterns, [], entry.path, entry.rule.id)
+        if entry.rule.patterns:
+            plain.add(entry.rule.id, [list(p) for p in entry.rule.patterns])
+    texts = [t for lg, t in corpus_sample if lg == lang]
+    assert texts
+    for text in texts:
+        doc = parse(nlp, text)
+        table = TokenTable(doc, text)
+        expected = set()
+        for sent in table.sentences():
+            expected.update((nlp.vocab.strings[k], s + sent.start, e + sent.start) for k, s, e in plain(sent))
+        got = {(m.label, m.start, m.end) for m in bank(doc, table)}
+        assert got == expected, text[:120]
