@@ -19,9 +19,11 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence, TypeVar
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -122,8 +124,15 @@ class Analysis:
     evidence: list[Evidence]
     cues: list[Match]
     signals: dict[str, Any]
-    sentence_terms: list[list[str]]
     sentence_features: list[dict[str, float]]
+    term_rows: np.ndarray  # the sentences' terms as keys: term_keys[i] belongs to sentences[term_rows[i]]
+    term_keys: np.ndarray
+
+    @cached_property
+    def sentence_terms(self) -> list[list[str]]:
+        """The terms of every sentence as strings (training reads them; scoring uses the keys)."""
+        words = F.token_words(self.doc, TokenTable(self.doc, self.text))
+        return [F.terms_of(words[s.span.start : s.span.end]) for s in self.sentences]
 
     @property
     def doc_terms(self) -> list[str]:
@@ -256,17 +265,17 @@ class Detector:
             evidence = parts.context(doc, evidence, cues, table)
             signals = parts.signals(doc, cues, table)
         sents = F.sentences(doc, table)
-        words = F.token_words(doc, table)
-        sent_terms = [F.terms_of(words[s.span.start : s.span.end]) for s in sents]
+        term_rows, term_keys = F.sentence_term_keys(table, sents)
         sent_feats = [F.sentence_features(s, len(sents), evidence, text) for s in sents]
-        return Analysis(text, lang, doc, sents, evidence, cues, signals, sent_terms, sent_feats)
+        return Analysis(text, lang, doc, sents, evidence, cues, signals, sent_feats, term_rows, term_keys)
 
     # -- layers 5-6 ------------------------------------------------------------
     def assess_analysis(self, analysis: Analysis, *, title: str | None, source: str, doc_id: str | None,
                         warnings: Sequence[str] = ()) -> Assessment:
         """Score an Analysis with the model (or rules alone) and build the Assessment."""
         if self.model is not None:
-            sent_probs = self.model.sentence_probs_many(list(zip(analysis.sentence_terms, analysis.sentence_features)))
+            sent_probs = self.model.sentence_probs_keys(len(analysis.sentences), analysis.term_rows, analysis.term_keys,
+                                                        analysis.sentence_features)
             doc_feats = F.document_features(analysis.evidence, analysis.signals, sent_probs)
             doc_terms = analysis.doc_terms if self.model.document.vocab else []  # the bundled model reads none
             probability = self.model.document_probability(doc_terms, doc_feats)

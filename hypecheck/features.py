@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 from spacy.attrs import LOWER
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from hypecheck.nlp import TokenTable
@@ -67,6 +68,57 @@ def token_words(doc: Doc, table: TokenTable | None = None) -> list[str | None]:
     out[table.is_punct & dropped[form_of]] = None
     out[table.is_space] = None
     return out.tolist()
+
+
+#: Term keys: a unigram's key is spaCy's id of its string (the token's LOWER hash, or that of
+#: ``<num>``); a bigram's key mixes its two unigram keys. The model looks terms up by key, so
+#: scoring never builds the term strings. Training and explanations use the strings.
+NUM_KEY = get_string_id("<num>")
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Keys of the bigrams ``(first[i], second[i])`` from their unigram keys (uint64, wrapping)."""
+    return first * _MIX + second
+
+
+def term_key(term: str) -> int:
+    """The key of a term of :func:`terms` (``"a"`` or ``"a b"``), as :func:`sentence_term_keys` computes it."""
+    first, space, second = term.partition(" ")
+    if not space:
+        return get_string_id(term)
+    return int(bigram_keys(np.array([get_string_id(first)], dtype=np.uint64), np.array([get_string_id(second)], dtype=np.uint64))[0])
+
+
+def term_keys(terms: Sequence[str]) -> np.ndarray:
+    """:func:`term_key` of many terms at once (a model's vocabulary)."""
+    parts = [t.partition(" ") for t in terms]
+    first = np.fromiter((get_string_id(a) for a, _, _ in parts), dtype=np.uint64, count=len(parts))
+    second = np.fromiter((get_string_id(b) if sp else 0 for _, sp, b in parts), dtype=np.uint64, count=len(parts))
+    is_bigram = np.fromiter((bool(sp) for _, sp, _ in parts), dtype=bool, count=len(parts))
+    return np.where(is_bigram, bigram_keys(first, second), first)
+
+
+def sentence_term_keys(table: TokenTable, sents: Sequence[Sentence]) -> tuple[np.ndarray, np.ndarray]:
+    """The terms of every sentence as keys: ``(rows, keys)``, row ``i`` being ``sents[i]``.
+
+    The same multiset of terms per sentence as :func:`terms_of` over :func:`token_words`,
+    computed with numpy over the TokenTable instead of per token in Python.
+    """
+    if not table.n or not sents:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    uniq, _, _, forms = table.forms(LOWER)
+    form_of = np.searchsorted(uniq, table.lower)
+    number_like = np.array([w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) for w in forms])
+    dropped = np.array([w not in KEEP_PUNCT for w in forms])
+    kept = ~table.is_space & ~(table.is_punct & dropped[form_of])
+    keys = np.where(table.like_num | number_like[form_of], np.uint64(NUM_KEY), table.lower)[kept]
+    row_of = np.full(table.n_sentences, -1, dtype=np.int64)
+    row_of[table.sent_id[[s.span.start for s in sents]]] = np.arange(len(sents))
+    rows = row_of[table.sent_id[kept]]
+    same = rows[1:] == rows[:-1]
+    return (np.concatenate((rows, rows[:-1][same])),
+            np.concatenate((keys, bigram_keys(keys[:-1][same], keys[1:][same]))))
 
 
 def terms_of(words: Sequence[str | None]) -> list[str]:

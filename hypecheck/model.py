@@ -13,7 +13,7 @@ import json
 import math
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -36,6 +36,7 @@ class LinearBlock:
     intercept: np.ndarray  # (n_outputs,)
     labels: tuple[str, ...]
     sublinear_tf: bool = True
+    term_keys: np.ndarray | None = None  # the vocabulary's term keys, in vocabulary order (computed when absent)
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> "LinearBlock":
@@ -50,7 +51,63 @@ class LinearBlock:
             intercept=np.asarray(arrays[f"{prefix}.intercept"], dtype=np.float64),
             labels=tuple(str(x) for x in arrays[f"{prefix}.labels"].tolist()),
             sublinear_tf=bool(arrays[f"{prefix}.sublinear_tf"]) if f"{prefix}.sublinear_tf" in arrays else True,
+            term_keys=np.asarray(arrays[f"{prefix}.term_keys"], dtype=np.uint64) if f"{prefix}.term_keys" in arrays else None,
         )
+
+    @cached_property
+    def _coef_t(self) -> np.ndarray:
+        """``coef`` transposed and contiguous: one row per input column, gathered fast."""
+        return np.ascontiguousarray(self.coef.T)
+
+    @cached_property
+    def _key_lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary's term keys (see :func:`hypecheck.features.term_key`), sorted, and their columns."""
+        keys = self.term_keys
+        if keys is None or len(keys) != len(self.vocab):  # a model exported before the keys were stored
+            from hypecheck.features import term_keys  # imports spaCy: late, for model-only tools
+
+            keys = term_keys(list(self.vocab))
+        cols = np.fromiter(self.vocab.values(), dtype=np.int64, count=len(self.vocab))
+        order = np.argsort(keys, kind="stable")
+        return keys[order], cols[order]
+
+    def decision_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
+                      features: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """:meth:`decision_many` with each row's terms given as keys: ``keys[i]`` belongs to row ``rows[i]``
+        (from :func:`hypecheck.features.sentence_term_keys`). Shape (n_rows, n_outputs)."""
+        z = np.tile(self.intercept, (n_rows, 1))
+        if not n_rows:
+            return z
+        sorted_keys, key_cols = self._key_lookup
+        if len(keys) and len(sorted_keys):
+            j = np.searchsorted(sorted_keys, keys)
+            j[j == len(sorted_keys)] = 0
+            known = sorted_keys[j] == keys
+            if known.any():
+                cells, tf = np.unique(rows[known] * len(self.idf) + key_cols[j[known]], return_counts=True)
+                r, cols = np.divmod(cells, len(self.idf))
+                tf = tf.astype(np.float64)
+                if self.sublinear_tf:
+                    tf = 1.0 + np.log(tf)
+                vals = tf * self.idf[cols]
+                norms = np.sqrt(np.bincount(r, weights=vals * vals, minlength=n_rows))
+                vals = vals / norms[r]
+                starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])  # cells come sorted by row
+                z[r[starts]] += np.add.reduceat(self._coef_t[cols] * vals[:, None], starts, axis=0)
+        dict_index = self.dict_index
+        d_rows: list[int] = []
+        d_cols: list[int] = []
+        d_vals: list[float] = []
+        for row, feats in enumerate(features):
+            for name, value in feats.items():
+                idx = dict_index.get(name)
+                if idx is not None and value:
+                    d_rows.append(row)
+                    d_cols.append(idx)
+                    d_vals.append(value)
+        if d_cols:
+            np.add.at(z, np.asarray(d_rows), (self.coef[:, np.asarray(d_cols)] * np.asarray(d_vals)).T)
+        return z
 
     def decision_many(self, rows: Sequence[tuple[Sequence[str], Mapping[str, float]]]) -> np.ndarray:
         """Linear scores of many rows at once, shape (n_rows, n_outputs); same values as :meth:`decision`."""
@@ -142,6 +199,13 @@ class Model:
     def sentence_probs_many(self, rows: Sequence[tuple[Sequence[str], Mapping[str, float]]]) -> list[dict[str, float]]:
         """:meth:`sentence_probs` for all sentences of a document in one vectorised pass."""
         probs = sigmoid(self.sentence.decision_many(rows))
+        labels = self.sentence.labels
+        return [dict(zip(labels, row)) for row in probs.tolist()]
+
+    def sentence_probs_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
+                            features: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+        """:meth:`sentence_probs_many` with the terms given as keys (see :meth:`LinearBlock.decision_keys`)."""
+        probs = sigmoid(self.sentence.decision_keys(n_rows, rows, keys, features))
         labels = self.sentence.labels
         return [dict(zip(labels, row)) for row in probs.tolist()]
 

@@ -12,6 +12,8 @@ token boundaries change, so offsets still point into the text a user sees.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import threading
 
@@ -148,6 +150,49 @@ def clause_ids(doc: Doc) -> list[int]:
 _NONE = np.zeros(0, dtype=np.int64)
 
 
+class JoinedStrings:
+    """Strings joined one per line, to find which of them a regex matches in one scan.
+
+    One ``rx.search`` pass over the joined text instead of one search per string:
+    ``rx`` must be compiled with ``re.M``, so that ``^``/``$`` still mean the ends of
+    each string. A match running across a line break can only add a string, never
+    lose one, so use the result to pick where to run the real matcher, not as a
+    match. Strings holding a line break (whitespace tokens) are searched one by one.
+    """
+
+    def __init__(self, strings: list[str]) -> None:
+        self.strings = strings
+        joined = "\n".join(strings)
+        if joined.count("\n") == len(strings) - 1 or not strings:
+            self.keep: list[int] | None = None
+            self.odd: list[int] = []
+            single = strings
+        else:
+            self.keep = [j for j, s in enumerate(strings) if "\n" not in s]
+            self.odd = [j for j, s in enumerate(strings) if "\n" in s]
+            single = [strings[j] for j in self.keep]
+            joined = "\n".join(single)
+        self.joined = joined
+        self.n_lines = len(single)
+        self.line_starts = list(itertools.accumulate((len(s) + 1 for s in single), initial=0))
+
+    def matching(self, rx: "re.Pattern[str]") -> list[int]:
+        """Indices of the strings ``rx.search`` finds something in (as spaCy's REGEX predicate does)."""
+        hit = [j for j in self.odd if rx.search(self.strings[j])]
+        joined, starts, keep = self.joined, self.line_starts, self.keep
+        pos = 0
+        while self.n_lines:
+            m = rx.search(joined, pos)
+            if m is None:
+                break
+            k = bisect.bisect_right(starts, m.start()) - 1
+            hit.append(k if keep is None else keep[k])
+            if k + 1 >= self.n_lines:
+                break
+            pos = starts[k + 1]
+        return hit
+
+
 class TokenTable:
     """Per-Doc token arrays, read from the Doc once and shared by the rules, signals and features layers.
 
@@ -178,7 +223,6 @@ class TokenTable:
         self.sent_bounds = np.append(np.flatnonzero(new_sent), self.n)
         self._spans: dict[int, Span] = {}
         self._forms: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]] = {}
-        self._joined: dict[int, tuple[str, np.ndarray, list[int], list[int]]] = {}
 
     def token_end(self, i: int) -> int:
         """Character offset just after token ``i``."""
@@ -216,8 +260,14 @@ class TokenTable:
             hashes = self.lower if attr == LOWER else self.orth
             order = np.argsort(hashes, kind="stable")
             uniq, starts = np.unique(hashes[order], return_index=True)
-            strings = self.doc.vocab.strings
-            got = self._forms[attr] = (uniq, order, np.append(starts, self.n), [strings[h] for h in uniq.tolist()])
+            # Each form's string is sliced from the text at its first token: much faster than looking
+            # hashes up in the StringStore. LOWER is str.lower of the token text in spaCy's languages.
+            first = order[starts]
+            text = self.text
+            forms = [text[a:b] for a, b in zip(self.idx[first].tolist(), (self.idx[first] + self.length[first]).tolist())]
+            if attr == LOWER:
+                forms = [f.lower() for f in forms]
+            got = self._forms[attr] = (uniq, order, np.append(starts, self.n), forms)
         return got
 
     def count_of(self, forms: list[int], attr: int = LOWER) -> int:
@@ -231,37 +281,3 @@ class TokenTable:
         if len(forms) == 1:
             return order[starts[forms[0]] : starts[forms[0] + 1]]
         return np.concatenate([order[starts[j] : starts[j + 1]] for j in forms]) if forms else _NONE
-
-    def forms_matching(self, rx: "re.Pattern[str]", attr: int = LOWER) -> list[int]:
-        """Indices of the distinct ``attr`` forms that ``rx`` finds (``re.search``, as spaCy's REGEX does).
-
-        One scan over the distinct forms joined one per line, instead of one search per form: ``rx`` is
-        compiled with ``re.M``, so ``^``/``$`` still mean the ends of a form. A match that runs across a line
-        break can only add a form, never lose one; callers only use the forms to pick sentences to match.
-        """
-        strings = self.forms(attr)[3]
-        lines, line_starts, single, multiline = self._lines(attr, strings)
-        hit = [j for j in multiline if rx.search(strings[j])]
-        pos = 0
-        while single:
-            m = rx.search(lines, pos)
-            if m is None:
-                break
-            k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
-            hit.append(single[k])
-            if k + 1 >= len(single):
-                break
-            pos = int(line_starts[k + 1])
-        return hit
-
-    def _lines(self, attr: int, strings: list[str]) -> tuple[str, np.ndarray, list[int], list[int]]:
-        """The forms without a line break joined one per line, where each line starts, which forms those are,
-        and the forms with a line break (whitespace tokens), which are searched one by one."""
-        got = self._joined.get(attr)
-        if got is None:
-            single = [j for j, s in enumerate(strings) if "\n" not in s]
-            multiline = [j for j, s in enumerate(strings) if "\n" in s]
-            lengths = np.fromiter((len(strings[j]) + 1 for j in single), dtype=np.int64, count=len(single))
-            line_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-            got = self._joined[attr] = ("\n".join(strings[j] for j in single), line_starts, single, multiline)
-        return got

@@ -31,7 +31,7 @@ import numpy as np
 
 from hypecheck._version import __version__
 from hypecheck.detector import Analysis, Detector
-from hypecheck.features import document_features
+from hypecheck.features import document_features, term_keys
 from hypecheck.metrics import expected_calibration_error
 from hypecheck.model import FORMAT
 from hypecheck.normalize import normalize_text
@@ -197,6 +197,7 @@ def export_block(pipe, prefix: str, labels: Sequence[str]) -> dict[str, np.ndarr
     vocab = sorted(vocabulary.items(), key=lambda kv: kv[1])
     return {
         f"{prefix}.vocab": np.array([t for t, _ in vocab], dtype=str),
+        f"{prefix}.term_keys": term_keys([t for t, _ in vocab]),  # how the scorer looks terms up
         f"{prefix}.idf": tfidf.idf_.astype(np.float64) if tfidf is not None else np.zeros(0),
         f"{prefix}.dict_names": np.array(dictvec.feature_names_, dtype=str),
         f"{prefix}.coef": np.asarray(coef, dtype=np.float64),

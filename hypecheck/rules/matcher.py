@@ -13,9 +13,13 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from hypecheck.errors import RuleConfigError, message
-from hypecheck.nlp import TokenTable
+from hypecheck.nlp import JoinedStrings, TokenTable
 from hypecheck.rules.loader import RuleSet
 from hypecheck.types import Evidence
+
+
+#: Distinct forms a PatternBank remembers regex results for; the memo restarts when full.
+MEMO_LIMIT = 500_000
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,11 @@ class PatternBank:
         self.anchors: list[Anchor] = []  # distinct anchors; patterns share them (numbers, "%", ...)
         self._anchor_ids: dict[tuple, int] = {}
         self._word_index: tuple[np.ndarray, list[list[int]]] | None = None  # built on first use
+        # Regex anchors per attribute, and per form hash the bit mask of those it meets. The memo
+        # spans documents, so each regex runs over a form once (until the memo is reset at
+        # MEMO_LIMIT forms), not over every form of every document.
+        self._regexes: dict[int, list[tuple[int, re.Pattern]]] = {LOWER: [], ORTH: []}
+        self._memo: dict[int, dict[int, int]] = {LOWER: {}, ORTH: {}}
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.size = 0
 
@@ -119,6 +128,11 @@ class PatternBank:
         if key not in self._anchor_ids:
             self._anchor_ids[key] = len(self.anchors)
             self.anchors.append(anchor)
+            if anchor.lower_regex is not None:
+                self._regexes[LOWER].append((len(self.anchors) - 1, anchor.lower_regex))
+            elif anchor.text_regex is not None:
+                self._regexes[ORTH].append((len(self.anchors) - 1, anchor.text_regex))
+            self._memo = {LOWER: {}, ORTH: {}}
         return self._anchor_ids[key]
 
     def _words(self) -> tuple[np.ndarray, list[list[int]]]:
@@ -148,6 +162,32 @@ class PatternBank:
                 hits.setdefault(anchor, []).append(form)
         return hits
 
+    def _regex_hits(self, table: TokenTable, attr: int, hits: dict[int, list[int]]) -> None:
+        """Add, for each regex anchor on ``attr`` present in the Doc, the indices of the forms meeting it."""
+        regexes = self._regexes[attr]
+        if not regexes:
+            return
+        uniq, _, _, strings = table.forms(attr)
+        memo = self._memo[attr]
+        keys = uniq.tolist()
+        masks = [memo.get(h) for h in keys]
+        new = [j for j, m in enumerate(masks) if m is None]
+        if new:
+            if len(memo) + len(new) > MEMO_LIMIT:
+                memo.clear()
+            fresh = dict.fromkeys(new, 0)
+            joined = JoinedStrings([strings[j] for j in new])
+            for bit, (_, rx) in enumerate(regexes):
+                for k in joined.matching(rx):
+                    fresh[new[k]] |= 1 << bit
+            for j, mask in fresh.items():
+                memo[keys[j]] = masks[j] = mask
+        for j, mask in enumerate(masks):
+            while mask:
+                low = mask & -mask
+                hits.setdefault(regexes[low.bit_length() - 1][0], []).append(j)
+                mask ^= low
+
     def __call__(self, doc: Doc, table: TokenTable | None = None) -> list[Match]:
         """Every match in ``doc``, sorted by position (``table``: the Doc's TokenTable, when the caller has one)."""
         strings = self.nlp.vocab.strings
@@ -155,6 +195,8 @@ class PatternBank:
         if self.matchers and len(doc):
             table = TokenTable(doc) if table is None else table
             hits: dict[int, list[int]] = self._word_hits(table)  # anchor id -> forms meeting it
+            self._regex_hits(table, LOWER, hits)
+            self._regex_hits(table, ORTH, hits)
             for matcher, anchors in self.matchers:
                 for span in self._windows(table, anchors, hits):
                     offset = span.start
@@ -177,15 +219,8 @@ class PatternBank:
         for i in anchors:
             anchor = self.anchors[i]
             forms = hits.get(i)
-            if forms is None:
-                if anchor.words is not None:
-                    return []  # a word anchor missing from the join: absent from the Doc
-                attr = LOWER if anchor.lower_regex is not None else ORTH
-                rx = anchor.lower_regex if anchor.lower_regex is not None else anchor.text_regex
-                assert rx is not None
-                forms = hits[i] = table.forms_matching(rx, attr)
             if not forms:
-                return []
+                return []  # no token of the Doc meets this anchor
             attr = ORTH if anchor.text_regex is not None else LOWER
             count = table.count_of(forms, attr)
             if best < 0 or count < best:

@@ -144,7 +144,7 @@ def test_synthetic_corpus_covers_every_label():
 def test_exported_arrays_are_plain(exported):
     for name, array in exported.items():
         assert array.dtype != object, name
-        assert array.dtype.kind in "fUbi", (name, array.dtype)
+        assert array.dtype.kind in "fUbiu", (name, array.dtype)
 
 
 def test_sentence_block_matches_sklearn(fitted, numpy_model):
@@ -188,6 +188,8 @@ def test_unseen_texts_match_sklearn(fitted, numpy_model):
         expected = sent_pipe.predict_proba(s_X)
         got = np.array([sigmoid(numpy_model.sentence.decision(t, f)) for t, f in zip(a.sentence_terms, a.sentence_features)])
         np.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
+        by_keys = sigmoid(numpy_model.sentence.decision_keys(len(a.sentences), a.term_rows, a.term_keys, a.sentence_features))
+        np.testing.assert_allclose(by_keys, expected, rtol=0, atol=TOL)
         probs = [dict(zip(SENT_LABELS, row.tolist())) for row in expected]
         doc_terms.append(a.doc_terms)
         doc_feats.append(document_features(a.evidence, a.signals, probs))
