@@ -57,12 +57,12 @@ def token_words(doc: Doc, table: TokenTable | None = None) -> list[str | None]:
     table = TokenTable(doc) if table is None else table
     if not table.n:
         return []
-    uniq, _, _, forms = table.forms(LOWER)
+    forms = table.forms(LOWER)
     # decide once per distinct form, then spread to the tokens
-    words = np.array([("<num>" if w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) else w) for w in forms] + [None],
+    words = np.array([("<num>" if w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) else w) for w in forms.strings] + [None],
                      dtype=object)
-    dropped = np.array([w not in KEEP_PUNCT for w in forms] + [True])
-    form_of = np.searchsorted(uniq, table.lower)
+    dropped = np.array([w not in KEEP_PUNCT for w in forms.strings] + [True])
+    form_of = forms.form_of
     out = words[form_of]
     out[table.like_num] = "<num>"
     out[table.is_punct & dropped[form_of]] = None
@@ -107,10 +107,10 @@ def sentence_term_keys(table: TokenTable, sents: Sequence[Sentence]) -> tuple[np
     """
     if not table.n or not sents:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    uniq, _, _, forms = table.forms(LOWER)
-    form_of = np.searchsorted(uniq, table.lower)
-    number_like = np.array([w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) for w in forms])
-    dropped = np.array([w not in KEEP_PUNCT for w in forms])
+    forms = table.forms(LOWER)
+    form_of = forms.form_of
+    number_like = np.array([w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) for w in forms.strings])
+    dropped = np.array([w not in KEEP_PUNCT for w in forms.strings])
     kept = ~table.is_space & ~(table.is_punct & dropped[form_of])
     keys = np.where(table.like_num | number_like[form_of], np.uint64(NUM_KEY), table.lower)[kept]
     row_of = np.full(table.n_sentences, -1, dtype=np.int64)

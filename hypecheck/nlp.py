@@ -1,9 +1,12 @@
 """Layer 2, tokens and sentences: the only module that builds spaCy pipelines.
 
 Pipelines are blank (no trained spaCy model can be installed here): the
-language's tokenizer, the rule-based sentencizer, and a small component that
-also starts a sentence at line breaks, so a pitch set under a news paragraph
-becomes a sentence of its own.
+language's tokenizer and one component that sets sentence starts with spaCy's
+rule-based sentencizer's rule (vectorised) and also at line breaks, so a pitch
+set under a news paragraph becomes a sentence of its own.
+
+:func:`parse` runs a pipeline; :class:`TokenTable` holds the arrays that the
+rules, signals and features layers read from the resulting Doc.
 
 The tokenizer also splits words that scraping glued together ("DerDAXlegte",
 "ReportInvestoren", "Zinszyklus?Anzeige"): the text is left as it is, only the
@@ -22,6 +25,8 @@ from functools import lru_cache
 
 import spacy
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LIKE_NUM, LOWER, ORTH, SENT_START
+from spacy.pipeline import Sentencizer
+from spacy.strings import get_string_id
 from spacy.util import compile_infix_regex
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -54,26 +59,45 @@ def _breaks_sentence(text: str, newline_at: int, newlines: int) -> bool:
 _NEWLINES = re.compile(r"\n[ \t\r\f\v\n]*")
 
 
-@Language.component("hypecheck_paragraphs")
-def _paragraph_breaks(doc: Doc) -> Doc:
-    """Start a sentence after blank lines, after lines ending in punctuation, and after short lines."""
-    return mark_paragraphs(doc, doc.user_data.get(TEXT_KEY) or doc.text)
+#: spaCy's Sentencizer punctuation, as ORTH ids: a sentence ends after one of these.
+_SENTENCE_PUNCT = np.array(sorted({get_string_id(c) for c in Sentencizer.default_punct_chars}), dtype=np.uint64)
 
 
-def mark_paragraphs(doc: Doc, text: str) -> Doc:
-    """:func:`_paragraph_breaks` with the Doc's text given (``Doc.text`` joins every token: costly)."""
-    if "\n" not in text or len(doc) < 2:
+@Language.component("hypecheck_sentences")
+def _sentence_breaks(doc: Doc) -> Doc:
+    """Sentence starts: spaCy's Sentencizer rule, plus paragraph breaks (see :func:`mark_sentences`)."""
+    return mark_sentences(doc, doc.user_data.get(TEXT_KEY) or doc.text)
+
+
+def mark_sentences(doc: Doc, text: str) -> Doc:
+    """Set every token's sentence start from the text (``Doc.text`` is given: rebuilding it is costly).
+
+    Two rules, computed with numpy over the Doc's arrays:
+
+    - spaCy's Sentencizer, vectorised: after a token that is one of its
+      punctuation characters, the next token that is neither punctuation nor
+      one of those characters starts a sentence (the same starts as
+      ``nlp.add_pipe("sentencizer")``, which walks the tokens in Python);
+    - paragraphs: a sentence also starts after a blank line, after a line
+      ending in punctuation and after a short line, but not at a hard wrap.
+    """
+    n = len(doc)
+    if not n:
         return doc
-    ends = [m.end() for m in _NEWLINES.finditer(text) if _breaks_sentence(text, m.start(), m.group(0).count("\n"))]
-    if ends:
-        token_starts = doc.to_array([IDX])
-        starts = np.searchsorted(token_starts, np.asarray(ends), side="left")
-        starts = starts[(starts > 0) & (starts < len(doc))]
-        if len(starts):
-            # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
-            flags = doc.to_array([SENT_START])
-            flags[starts] = 1
-            doc.from_array([SENT_START], flags)  # type: ignore[arg-type]  # spaCy's stub says float64; it is uint64
+    arr = doc.to_array([ORTH, IS_PUNCT, IDX])
+    ends_sentence = np.isin(arr[:, 0], _SENTENCE_PUNCT)
+    candidates = np.flatnonzero(~ends_sentence & (arr[:, 1] == 0))
+    seen = np.cumsum(ends_sentence)[candidates]  # such punctuation before each candidate
+    flags = np.full(n, -1, dtype=np.int64)
+    flags[candidates[np.diff(seen, prepend=0) > 0]] = 1  # some since the previous candidate
+    flags[0] = 1
+    if "\n" in text and n > 1:
+        ends = [m.end() for m in _NEWLINES.finditer(text) if _breaks_sentence(text, m.start(), m.group(0).count("\n"))]
+        if ends:
+            starts = np.searchsorted(arr[:, 2], np.asarray(ends), side="left")
+            flags[starts[starts < n]] = 1
+    # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
+    doc.from_array([SENT_START], flags.astype(np.uint64))  # type: ignore[arg-type]  # spaCy's stub says float64
     return doc
 
 
@@ -88,8 +112,7 @@ def make_nlp(lang: str) -> Language:
         nlp = spacy.blank(lang)
         infixes = list(nlp.Defaults.infixes or ()) + list(GLUE_INFIXES)
         nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]  # a Tokenizer here
-        nlp.add_pipe("sentencizer")
-        nlp.add_pipe("hypecheck_paragraphs")
+        nlp.add_pipe("hypecheck_sentences")
         return nlp
 
 
@@ -222,7 +245,7 @@ class TokenTable:
         self.sent_id = np.cumsum(new_sent) - 1
         self.sent_bounds = np.append(np.flatnonzero(new_sent), self.n)
         self._spans: dict[int, Span] = {}
-        self._forms: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]] = {}
+        self._forms: dict[int, Forms] = {}
 
     def token_end(self, i: int) -> int:
         """Character offset just after token ``i``."""
@@ -252,32 +275,71 @@ class TokenTable:
     def sentences(self) -> list[Span]:
         return [self.sentence(k) for k in range(self.n_sentences)]
 
-    def forms(self, attr: int = LOWER) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-        """The Doc's distinct ``attr`` values (LOWER or ORTH): sorted hashes, positions grouped by hash
-        (``order[starts[j]:starts[j + 1]]`` are the tokens with hash ``uniq[j]``), and their strings."""
+    def forms(self, attr: int = LOWER) -> "Forms":
+        """The Doc's distinct ``attr`` values (LOWER or ORTH)."""
         got = self._forms.get(attr)
         if got is None:
-            hashes = self.lower if attr == LOWER else self.orth
-            order = np.argsort(hashes, kind="stable")
-            uniq, starts = np.unique(hashes[order], return_index=True)
-            # Each form's string is sliced from the text at its first token: much faster than looking
-            # hashes up in the StringStore. LOWER is str.lower of the token text in spaCy's languages.
-            first = order[starts]
-            text = self.text
-            forms = [text[a:b] for a, b in zip(self.idx[first].tolist(), (self.idx[first] + self.length[first]).tolist())]
-            if attr == LOWER:
-                forms = [f.lower() for f in forms]
-            got = self._forms[attr] = (uniq, order, np.append(starts, self.n), forms)
+            got = self._forms[attr] = Forms(self, self.lower if attr == LOWER else self.orth, attr == LOWER)
         return got
 
-    def count_of(self, forms: list[int], attr: int = LOWER) -> int:
-        """How many tokens have one of ``forms`` (indices into :meth:`forms`)."""
-        starts = self.forms(attr)[2]
-        return int(sum(starts[j + 1] - starts[j] for j in forms))
 
-    def positions_of_forms(self, forms: list[int], attr: int = LOWER) -> np.ndarray:
-        """Token positions having one of ``forms`` (indices into :meth:`forms`), unsorted."""
-        _, order, starts, _ = self.forms(attr)
+class Forms:
+    """The distinct word forms of a Doc under one attribute (LOWER or ORTH).
+
+    Attributes
+    ----------
+    hashes : np.ndarray
+        The forms' hashes (uint64), sorted; a form's number is its place here.
+    strings : list of str
+        The forms' strings, sliced from the text at their first token (much
+        faster than StringStore lookups; LOWER is ``str.lower`` of the token
+        text in spaCy's languages).
+    form_of : np.ndarray
+        The form number of every token.
+    """
+
+    def __init__(self, table: TokenTable, hashes: np.ndarray, lower: bool) -> None:
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        new = np.empty(len(hashes), dtype=bool)
+        new[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+        self.hashes = ordered[new]
+        self.form_of = np.empty(len(hashes), dtype=np.int64)
+        self.form_of[order] = np.cumsum(new) - 1
+        first = order[new]  # the sort is stable: each form's first token
+        starts = table.idx[first]
+        text = table.text
+        strings = [text[a:b] for a, b in zip(starts.tolist(), (starts + table.length[first]).tolist())]
+        self.strings = [f.lower() for f in strings] if lower else strings
+        self._counts: np.ndarray | None = None
+        self._sent_id = table.sent_id
+        self._n_sentences = table.n_sentences
+        self._sentences: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.strings)
+
+    def count_of(self, forms: list[int]) -> int:
+        """How many tokens have one of ``forms`` (form numbers)."""
+        if self._counts is None:
+            self._counts = np.bincount(self.form_of, minlength=len(self.strings))
+        return int(self._counts[forms].sum())
+
+    def sentence_mask(self, form: int) -> int:
+        """The sentences holding a token of ``form``, as a bit mask (bit ``k``: sentence ``k``)."""
+        if self._sentences is None:
+            bits = [1 << k for k in range(self._n_sentences)]
+            masks = [0] * len(self.strings)
+            for f, k in zip(self.form_of.tolist(), self._sent_id.tolist()):
+                masks[f] |= bits[k]
+            self._sentences = masks
+        return self._sentences[form]
+
+    def positions_of(self, forms: list[int]) -> np.ndarray:
+        """Sorted positions of the tokens having one of ``forms`` (form numbers)."""
         if len(forms) == 1:
-            return order[starts[forms[0]] : starts[forms[0] + 1]]
-        return np.concatenate([order[starts[j] : starts[j + 1]] for j in forms]) if forms else _NONE
+            return np.flatnonzero(self.form_of == forms[0])
+        wanted = np.zeros(len(self.strings), dtype=bool)
+        wanted[forms] = True
+        return np.flatnonzero(wanted[self.form_of])

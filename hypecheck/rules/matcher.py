@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span
 from hypecheck.errors import RuleConfigError, message
 from hypecheck.nlp import JoinedStrings, TokenTable
 from hypecheck.rules.loader import RuleSet
+from hypecheck.rules.regex_words import finite_words
 from hypecheck.types import Evidence
 
 
@@ -65,7 +66,10 @@ def _token_anchor(spec: dict) -> Anchor | None:
             if "IN" in value and all(isinstance(v, str) for v in value["IN"]):
                 return Anchor(words=frozenset(v.lower() for v in value["IN"]))
             if "REGEX" in value:
-                # re.M: searched over all token forms joined one per line (see TokenTable.positions_matching)
+                words = finite_words(value["REGEX"])
+                if words is not None:  # a word list written as a regex: checked like IN (lower-cased: a superset)
+                    return Anchor(words=frozenset(w.lower() for w in words))
+                # re.M: searched over token forms joined one per line (see hypecheck.nlp.JoinedStrings)
                 rx = re.compile(value["REGEX"], re.M)
                 return Anchor(lower_regex=rx) if attr in ("LOWER", "NORM") else Anchor(text_regex=rx)
     return None
@@ -80,8 +84,8 @@ class PatternBank:
     """spaCy Matcher (token patterns) and PhraseMatcher (lower-cased phrases) under string labels.
 
     Each token pattern gets a Matcher of its own, which only runs on the
-    sentences holding its rarest *anchor* (a required token's lexical
-    condition), and not at all when the Doc lacks one of its anchors. spaCy
+    sentences holding all its *anchors* (its required tokens' lexical
+    conditions), and not at all when the Doc lacks one of them. spaCy
     evaluates every IN/REGEX predicate in Python at every token, so this gating
     keeps the rule pass close to the tokenizer's own speed; it never changes
     what matches within a sentence.
@@ -150,7 +154,7 @@ class PatternBank:
     def _word_hits(self, table: TokenTable) -> dict[int, list[int]]:
         """For each word anchor present in the Doc, the indices of the Doc's LOWER forms that meet it."""
         hashes, holders = self._words()
-        uniq = table.forms(LOWER)[0]
+        uniq = table.forms(LOWER).hashes
         hits: dict[int, list[int]] = {}
         if not len(hashes) or not len(uniq):
             return hits
@@ -167,9 +171,10 @@ class PatternBank:
         regexes = self._regexes[attr]
         if not regexes:
             return
-        uniq, _, _, strings = table.forms(attr)
+        forms = table.forms(attr)
+        strings = forms.strings
         memo = self._memo[attr]
-        keys = uniq.tolist()
+        keys = forms.hashes.tolist()
         masks = [memo.get(h) for h in keys]
         new = [j for j, m in enumerate(masks) if m is None]
         if new:
@@ -197,36 +202,45 @@ class PatternBank:
             hits: dict[int, list[int]] = self._word_hits(table)  # anchor id -> forms meeting it
             self._regex_hits(table, LOWER, hits)
             self._regex_hits(table, ORTH, hits)
+            where: dict[int, int] = {}  # anchor id -> bit mask of the sentences holding it
             for matcher, anchors in self.matchers:
-                for span in self._windows(table, anchors, hits):
+                for span in self._windows(table, anchors, hits, where):
                     offset = span.start
                     found.update((strings[key], s + offset, e + offset) for key, s, e in matcher(span))
         if len(self.phrases):
             found.update((strings[key], s, e) for key, s, e in self.phrases(doc))
         return [Match(label, s, e) for label, s, e in sorted(found, key=lambda t: (t[1], t[2], t[0]))]
 
-    def _windows(self, table: TokenTable, anchors: tuple[int, ...], hits: dict[int, list[int]]) -> list[Span]:
-        """The sentences holding the pattern's rarest anchor: none when some anchor is absent from the Doc,
-        the whole Doc when the pattern has no anchor.
+    def _windows(self, table: TokenTable, anchors: tuple[int, ...], hits: dict[int, list[int]],
+                 where: dict[int, int]) -> list[Span]:
+        """The sentences holding every anchor of the pattern (the whole Doc when it has none).
 
-        Matching sentence by sentence keeps each Matcher off the many sentences that
-        cannot match; patterns are meant to match within one sentence.
+        Patterns match within one sentence, so a sentence lacking one of the
+        pattern's required tokens cannot hold a match: the Matcher never sees it.
         """
         if not anchors:
             return [table.doc[:]]
-        best_positions: np.ndarray | None = None
-        best = -1
+        common = -1  # all sentences
         for i in anchors:
-            anchor = self.anchors[i]
-            forms = hits.get(i)
-            if not forms:
-                return []  # no token of the Doc meets this anchor
-            attr = ORTH if anchor.text_regex is not None else LOWER
-            count = table.count_of(forms, attr)
-            if best < 0 or count < best:
-                best, best_positions = count, table.positions_of_forms(forms, attr)
-        assert best_positions is not None
-        return [table.sentence(k) for k in np.unique(table.sent_id[best_positions]).tolist()]
+            mask = where.get(i)
+            if mask is None:
+                forms = hits.get(i)
+                if not forms:
+                    return []  # no token of the Doc meets this anchor
+                table_forms = table.forms(ORTH if self.anchors[i].text_regex is not None else LOWER)
+                mask = 0
+                for j in forms:
+                    mask |= table_forms.sentence_mask(j)
+                where[i] = mask
+            common &= mask
+            if not common:
+                return []
+        spans = []
+        while common:
+            low = common & -common
+            spans.append(table.sentence(low.bit_length() - 1))
+            common ^= low
+        return spans
 
 
 def _trim(table: TokenTable, start: int, end: int) -> tuple[int, int]:

@@ -7,6 +7,8 @@ PatternBank to plain spaCy matching, on the corpus.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from pathlib import Path
 
@@ -39,6 +41,33 @@ EDGE_TEXTS = [
 ]
 
 
+@functools.lru_cache(maxsize=None)
+def spacy_sentencizer(lang):
+    import spacy
+
+    return spacy.blank(lang).add_pipe("sentencizer")
+
+
+def reference_sentence_starts(lang, text):
+    """spaCy's own Sentencizer on hypecheck's tokens, then the paragraph rule token by token."""
+    from hypecheck.nlp import _NEWLINES, _breaks_sentence
+
+    doc = spacy_sentencizer(lang)(make_nlp(lang).make_doc(text))
+    starts = {t.i for t in doc if t.is_sent_start}
+    token_starts = [t.idx for t in doc]
+    for m in _NEWLINES.finditer(text):
+        if _breaks_sentence(text, m.start(), m.group(0).count("\n")):
+            first_after = bisect.bisect_left(token_starts, m.end())
+            if first_after < len(doc):
+                starts.add(first_after)
+    return sorted(starts)
+
+
+def test_sentence_starts_are_the_sentencizer_plus_paragraphs(corpus_sample):
+    for lang, text in corpus_sample + [("de", t) for t in EDGE_TEXTS]:
+        assert sentence_starts(parse(make_nlp(lang), text)) == reference_sentence_starts(lang, text), text[:100]
+
+
 def test_parse_equals_running_the_pipeline(corpus_sample):
     for lang, text in corpus_sample + [("de", t) for t in EDGE_TEXTS]:
         nlp = make_nlp(lang)
@@ -65,12 +94,16 @@ def test_forms_group_every_token_once(corpus_sample):
     doc = parse(make_nlp(lang), text)
     table = TokenTable(doc, text)
     for attr, get in ((LOWER, lambda t: t.lower_), (ORTH, lambda t: t.text)):
-        uniq, order, starts, strings = table.forms(attr)
-        assert sorted(order.tolist()) == list(range(len(doc)))
-        for j, form in enumerate(strings):
-            positions = table.positions_of_forms([j], attr)
+        forms = table.forms(attr)
+        assert len(set(forms.hashes.tolist())) == len(forms) == len(set(forms.strings))
+        assert [forms.strings[j] for j in forms.form_of.tolist()] == [get(t) for t in doc]
+        assert forms.hashes.tolist() == [doc.vocab.strings[f] for f in forms.strings]
+        for j, form in enumerate(forms.strings):
+            positions = forms.positions_of([j])
             assert {get(doc[i]) for i in positions.tolist()} == {form}
-            assert table.count_of([j], attr) == len(positions)
+            assert forms.count_of([j]) == len(positions)
+        both = forms.positions_of([0, len(forms) - 1])
+        assert both.tolist() == sorted(set(forms.positions_of([0]).tolist()) | set(forms.positions_of([len(forms) - 1]).tolist()))
 
 
 @pytest.mark.parametrize("pattern", [r"^\d+$", r"^\d{2,}(?:[.,]\d+)?$", r"prozent", r"^[A-Z]{3,5}$", r"mal$", r"^\s+$", r"x^"])
@@ -79,7 +112,7 @@ def test_joined_strings_match_like_per_string_search(corpus_sample, pattern):
     for lang, text in corpus_sample[:60]:
         table = TokenTable(parse(make_nlp(lang), text), text)
         for attr in (LOWER, ORTH):
-            strings = table.forms(attr)[3]
+            strings = table.forms(attr).strings
             expected = {j for j, s in enumerate(strings) if rx.search(s)}
             assert set(JoinedStrings(strings).matching(rx)) == expected, (pattern, text[:80])
             some = strings[::3]
