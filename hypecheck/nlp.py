@@ -59,6 +59,15 @@ def _breaks_sentence(text: str, newline_at: int, newlines: int) -> bool:
 _NEWLINES = re.compile(r"\n[ \t\r\f\v\n]*")
 
 
+def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_set)`` for uint64 hashes, by binary search (``np.isin`` is ~10x slower here)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    j = np.searchsorted(sorted_set, values)
+    j[j == len(sorted_set)] = 0
+    return sorted_set[j] == values
+
+
 #: spaCy's Sentencizer punctuation, as ORTH ids: a sentence ends after one of these.
 _SENTENCE_PUNCT = np.array(sorted({get_string_id(c) for c in Sentencizer.default_punct_chars}), dtype=np.uint64)
 
@@ -85,7 +94,7 @@ def mark_sentences(doc: Doc, text: str) -> Doc:
     if not n:
         return doc
     arr = doc.to_array([ORTH, IS_PUNCT, IDX])
-    ends_sentence = np.isin(arr[:, 0], _SENTENCE_PUNCT)
+    ends_sentence = member(arr[:, 0], _SENTENCE_PUNCT)
     candidates = np.flatnonzero(~ends_sentence & (arr[:, 1] == 0))
     seen = np.cumsum(ends_sentence)[candidates]  # such punctuation before each candidate
     flags = np.full(n, -1, dtype=np.int64)
@@ -268,7 +277,7 @@ class TokenTable:
             return _NONE
         strings = self.doc.vocab.strings
         breaks = np.array([strings.add(c) for c in _CLAUSE_BREAKS], dtype=np.uint64)
-        new_clause = np.isin(self.orth, breaks)
+        new_clause = member(self.orth, np.sort(breaks))
         new_clause[self.sent_bounds[:-1]] = True
         return np.cumsum(new_clause)
 
