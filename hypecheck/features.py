@@ -44,8 +44,9 @@ def sentences(doc: Doc, table: TokenTable | None = None) -> list[Sentence]:
     solid = np.flatnonzero(~table.is_space)
     if not len(solid):
         return []
-    sent_of = table.sent_id[solid]
-    kept, first = np.unique(sent_of, return_index=True)
+    sent_of = table.sent_id[solid]  # non-decreasing
+    first = np.flatnonzero(np.r_[True, sent_of[1:] != sent_of[:-1]])
+    kept = sent_of[first]
     last = np.append(first[1:], len(solid)) - 1
     starts = table.idx[solid[first]].tolist()
     ends = (table.idx[solid[last]] + table.length[solid[last]]).tolist()

@@ -71,6 +71,13 @@ class LinearBlock:
         order = np.argsort(keys, kind="stable")
         return keys[order], cols[order]
 
+    @cached_property
+    def _dict_coef(self) -> tuple[dict[str, int], np.ndarray]:
+        """Named feature -> its number, and the named features' coefficients, one row per feature."""
+        names = sorted(self.dict_index, key=self.dict_index.__getitem__)
+        columns = [self.dict_index[n] for n in names]
+        return {n: i for i, n in enumerate(names)}, np.ascontiguousarray(self.coef[:, columns].T)
+
     def decision_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
                       features: Sequence[Mapping[str, float]]) -> np.ndarray:
         """:meth:`decision_many` with each row's terms given as keys: ``keys[i]`` belongs to row ``rows[i]``
@@ -84,9 +91,11 @@ class LinearBlock:
             j[j == len(sorted_keys)] = 0
             known = sorted_keys[j] == keys
             if known.any():
-                cells, tf = np.unique(rows[known] * len(self.idf) + key_cols[j[known]], return_counts=True)
-                r, cols = np.divmod(cells, len(self.idf))
-                tf = tf.astype(np.float64)
+                n_terms = len(self.idf)
+                cells = np.sort(rows[known] * n_terms + key_cols[j[known]])
+                first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+                tf = np.diff(np.r_[first, len(cells)]).astype(np.float64)  # occurrences of each (row, term)
+                r, cols = np.divmod(cells[first], n_terms)
                 if self.sublinear_tf:
                     tf = 1.0 + np.log(tf)
                 vals = tf * self.idf[cols]
@@ -94,19 +103,15 @@ class LinearBlock:
                 vals = vals / norms[r]
                 starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])  # cells come sorted by row
                 z[r[starts]] += np.add.reduceat(self._coef_t[cols] * vals[:, None], starts, axis=0)
-        dict_index = self.dict_index
-        d_rows: list[int] = []
-        d_cols: list[int] = []
-        d_vals: list[float] = []
-        for row, feats in enumerate(features):
-            for name, value in feats.items():
-                idx = dict_index.get(name)
-                if idx is not None and value:
-                    d_rows.append(row)
-                    d_cols.append(idx)
-                    d_vals.append(value)
-        if d_cols:
-            np.add.at(z, np.asarray(d_rows), (self.coef[:, np.asarray(d_cols)] * np.asarray(d_vals)).T)
+        number, dict_coef = self._dict_coef
+        if number:
+            dense = np.zeros((n_rows, len(number)))
+            for row, feats in enumerate(features):
+                for name, value in feats.items():
+                    i = number.get(name)
+                    if i is not None:
+                        dense[row, i] = value
+            z += dense @ dict_coef
         return z
 
     def decision_many(self, rows: Sequence[tuple[Sequence[str], Mapping[str, float]]]) -> np.ndarray:

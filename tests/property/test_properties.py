@@ -148,3 +148,14 @@ def test_read_stream_returns_or_raises_input_error(detector, data, encoding, max
         assert exc.code == "E003", str(exc)
         return
     _check(assessment)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=" \t\u00a0\u2003\u202f\u3000ab\n", max_size=30))
+def test_whitespace_runs_fold_to_one_space(text):
+    """_SPACES skips single plain spaces; folding must equal replacing every run with one space."""
+    import re
+
+    from hypecheck.normalize import _SPACES
+
+    assert _SPACES.sub(" ", text) == re.sub(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text)
