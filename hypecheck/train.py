@@ -164,7 +164,7 @@ def frame(terms: Sequence[list[str]], feats: Sequence[dict]):
     return pd.DataFrame({"terms": list(terms), "features": list(feats)})
 
 
-def group_splits(groups: Sequence[str], n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def group_splits(groups: Sequence[str] | np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import GroupKFold
 
     n = min(n_splits, len(set(groups)))
@@ -376,7 +376,7 @@ def train(corpus_dir: str | Path = DEFAULT_CORPUS, out_dir: str | Path | None = 
     arrays.update(export_block(doc_model.calibrated_classifiers_[0].estimator, "doc", ("promotional",)))
     arrays["doc.calibration"] = np.array(sigmoid_params(doc_model), dtype=np.float64)
     out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / "model.npz", **arrays)
+    np.savez_compressed(out / "model.npz", **arrays)  # type: ignore[arg-type]  # numpy's stub types the kwargs as bool
     card = {
         "format": FORMAT,
         "name": name,

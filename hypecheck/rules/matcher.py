@@ -187,7 +187,8 @@ class PatternBank:
                     fresh[new[k]] |= 1 << bit
             for j, mask in fresh.items():
                 memo[keys[j]] = masks[j] = mask
-        for j, mask in enumerate(masks):
+        for j, known in enumerate(masks):
+            mask = known or 0
             while mask:
                 low = mask & -mask
                 hits.setdefault(regexes[low.bit_length() - 1][0], []).append(j)

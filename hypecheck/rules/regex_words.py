@@ -10,14 +10,17 @@ over the Doc's word forms instead of a regex scan. Patterns it cannot spell out
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 
-try:  # Python >= 3.11
-    from re import _constants as C  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+# The regex parser of the standard library (private modules, stable since Python 3.0; renamed in 3.11).
+if sys.version_info >= (3, 11):
+    C = importlib.import_module("re._constants")
+    sre_parse = importlib.import_module("re._parser")
+else:  # pragma: no cover
+    C = importlib.import_module("sre_constants")
+    sre_parse = importlib.import_module("sre_parse")
 
 #: Stand-ins for ``^`` and ``$`` while spelling out; a finished string must start and end with them.
 _BEGIN, _END = "\x02", "\x03"
