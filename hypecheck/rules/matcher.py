@@ -20,7 +20,7 @@ from hypecheck.types import Evidence
 
 
 #: Distinct forms a PatternBank remembers regex results for; the memo restarts when full.
-MEMO_LIMIT = 500_000
+MEMO_LIMIT = 200_000
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,30 @@ def test_gated_bank_matches_like_plain_matchers(corpus_sample, lang):
             expected.update((nlp.vocab.strings[k], s + sent.start, e + sent.start) for k, s, e in plain(sent))
         got = {(m.label, m.start, m.end) for m in bank(doc, table)}
         assert got == expected, text[:120]
+
+
+def test_regex_memo_restarts_when_full_and_stays_exact(corpus_sample, monkeypatch):
+    """A tiny memo limit makes the bank clear its memo over and over: matches must not change."""
+    from hypecheck.rules import matcher as M
+
+    nlp = make_nlp("de")
+    ruleset = load_rules("de")
+    texts = [t for lg, t in corpus_sample if lg == "de"][:40]
+
+    def all_matches():
+        bank = PatternBank(nlp)
+        for entry in ruleset.rules:
+            bank.add(entry.rule.id, entry.rule.patterns, [], entry.path, entry.rule.id)
+        out = []
+        for text in texts + texts[:10]:
+            doc = parse(nlp, text)
+            out.append([(m.label, m.start, m.end) for m in bank(doc, TokenTable(doc, text))])
+        return out, bank
+
+    expected, bank = all_matches()
+    assert 0 < sum(len(m) for m in bank._memo.values()) <= M.MEMO_LIMIT
+    monkeypatch.setattr(M, "MEMO_LIMIT", 25)
+    got, small = all_matches()
+    assert got == expected
+    most_forms = max(len(TokenTable(d := parse(nlp, t), t).forms(LOWER)) + len(TokenTable(d, t).forms(ORTH)) for t in texts)
+    assert all(len(m) <= most_forms for m in small._memo.values())  # cleared before each document that would overflow it
