@@ -70,7 +70,7 @@ def shared_dir(shared_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def nlp_de():
-    """The blank German pipeline hypecheck uses (tokenizer, sentencizer, paragraph breaks)."""
+    """The blank German pipeline hypecheck uses (tokenizer, sentence and paragraph starts)."""
     from hypecheck.nlp import make_nlp
 
     return make_nlp("de")
@@ -78,7 +78,7 @@ def nlp_de():
 
 @pytest.fixture(scope="session")
 def nlp_en():
-    """The blank English pipeline hypecheck uses (tokenizer, sentencizer, paragraph breaks)."""
+    """The blank English pipeline hypecheck uses (tokenizer, sentence and paragraph starts)."""
     from hypecheck.nlp import make_nlp
 
     return make_nlp("en")
