@@ -22,6 +22,7 @@ from spacy.attrs import LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
+from hypecheck.arrays import run_starts
 from hypecheck.nlp import TokenTable
 from hypecheck.types import CATEGORIES, Evidence
 
@@ -41,13 +42,13 @@ class Sentence:
 def sentences(doc: Doc, table: TokenTable | None = None) -> list[Sentence]:
     """Non-blank sentences of ``doc`` with trimmed character offsets."""
     table = TokenTable(doc) if table is None else table
-    solid = np.flatnonzero(~table.is_space)
+    solid = (~table.is_space).nonzero()[0]
     if not len(solid):
         return []
     sent_of = table.sent_id[solid]  # non-decreasing
-    first = np.flatnonzero(np.r_[True, sent_of[1:] != sent_of[:-1]])
+    first = run_starts(sent_of)
     kept = sent_of[first]
-    last = np.append(first[1:], len(solid)) - 1
+    last = np.concatenate((first[1:], [len(solid)])) - 1
     starts = table.idx[solid[first]].tolist()
     ends = (table.idx[solid[last]] + table.length[solid[last]]).tolist()
     return [Sentence(a, e, table.sentence(k), i) for i, (k, a, e) in enumerate(zip(kept.tolist(), starts, ends))]

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from hypecheck.arrays import run_starts
 from hypecheck.errors import ModelError, message
 
 FORMAT = "hypecheck.model/1"
@@ -82,26 +83,29 @@ class LinearBlock:
                       features: Sequence[Mapping[str, float]]) -> np.ndarray:
         """:meth:`decision_many` with each row's terms given as keys: ``keys[i]`` belongs to row ``rows[i]``
         (from :func:`hypecheck.features.sentence_term_keys`). Shape (n_rows, n_outputs)."""
-        z = np.tile(self.intercept, (n_rows, 1))
+        z = np.empty((n_rows, len(self.intercept)))
+        z[:] = self.intercept
         if not n_rows:
             return z
         sorted_keys, key_cols = self._key_lookup
         if len(keys) and len(sorted_keys):
-            j = np.searchsorted(sorted_keys, keys)
+            j = sorted_keys.searchsorted(keys)
             j[j == len(sorted_keys)] = 0
             known = sorted_keys[j] == keys
             if known.any():
                 n_terms = len(self.idf)
                 cells = np.sort(rows[known] * n_terms + key_cols[j[known]])
-                first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
-                tf = np.diff(np.r_[first, len(cells)]).astype(np.float64)  # occurrences of each (row, term)
+                first = run_starts(cells)
+                tf = np.empty(len(first))  # occurrences of each (row, term)
+                tf[:-1] = first[1:] - first[:-1]
+                tf[-1] = len(cells) - first[-1]
                 r, cols = np.divmod(cells[first], n_terms)
                 if self.sublinear_tf:
                     tf = 1.0 + np.log(tf)
                 vals = tf * self.idf[cols]
                 norms = np.sqrt(np.bincount(r, weights=vals * vals, minlength=n_rows))
                 vals = vals / norms[r]
-                starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])  # cells come sorted by row
+                starts = run_starts(r)  # cells come sorted by row
                 z[r[starts]] += np.add.reduceat(self._coef_t[cols] * vals[:, None], starts, axis=0)
         number, dict_coef = self._dict_coef
         if number:
@@ -117,7 +121,8 @@ class LinearBlock:
     def decision_many(self, rows: Sequence[tuple[Sequence[str], Mapping[str, float]]]) -> np.ndarray:
         """Linear scores of many rows at once, shape (n_rows, n_outputs); same values as :meth:`decision`."""
         n = len(rows)
-        z = np.tile(self.intercept, (n, 1))
+        z = np.empty((n, len(self.intercept)))
+        z[:] = self.intercept
         if not n:
             return z
         vocab, dict_index = self.vocab, self.dict_index
@@ -174,10 +179,15 @@ class LinearBlock:
             norm = math.sqrt(float(vals @ vals))
             if norm > 0:
                 z += self.coef[:, idxs] @ (vals / norm)
+        columns: list[int] = []
+        values: list[float] = []
         for name, value in features.items():
             idx = self.dict_index.get(name)
             if idx is not None and value:
-                z += self.coef[:, idx] * value
+                columns.append(idx)
+                values.append(value)
+        if columns:
+            z += self.coef[:, columns] @ np.asarray(values, dtype=np.float64)
         return z
 
 

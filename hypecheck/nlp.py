@@ -31,6 +31,8 @@ from spacy.util import compile_infix_regex
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from hypecheck.arrays import NONE as _NONE, member
+
 _LOCK = threading.Lock()
 
 
@@ -61,15 +63,6 @@ def _breaks_sentence(text: str, newline_at: int, newlines: int) -> bool:
 _NEWLINES = re.compile(r"\n[ \t\r\f\v\n]*")
 
 
-def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """``np.isin(values, sorted_set)`` for uint64 hashes, by binary search (``np.isin`` is ~10x slower here)."""
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=bool)
-    j = np.searchsorted(sorted_set, values)
-    j[j == len(sorted_set)] = 0
-    return sorted_set[j] == values
-
-
 #: spaCy's Sentencizer punctuation, as ORTH ids: a sentence ends after one of these.
 _SENTENCE_PUNCT = np.array(sorted({get_string_id(c) for c in Sentencizer.default_punct_chars}), dtype=np.uint64)
 
@@ -97,15 +90,17 @@ def mark_sentences(doc: Doc, text: str) -> Doc:
         return doc
     arr = doc.to_array([ORTH, IS_PUNCT, IDX])
     ends_sentence = member(arr[:, 0], _SENTENCE_PUNCT)
-    candidates = np.flatnonzero(~ends_sentence & (arr[:, 1] == 0))
-    seen = np.cumsum(ends_sentence)[candidates]  # such punctuation before each candidate
+    candidates = (~ends_sentence & (arr[:, 1] == 0)).nonzero()[0]
+    seen = ends_sentence.cumsum()[candidates]  # such punctuation before each candidate
+    since_previous = seen.copy()
+    since_previous[1:] -= seen[:-1]
     flags = np.full(n, -1, dtype=np.int64)
-    flags[candidates[np.diff(seen, prepend=0) > 0]] = 1  # some since the previous candidate
+    flags[candidates[since_previous > 0]] = 1  # some since the previous candidate
     flags[0] = 1
     if "\n" in text and n > 1:
         ends = [m.end() for m in _NEWLINES.finditer(text) if _breaks_sentence(text, m.start(), m.group(0).count("\n"))]
         if ends:
-            starts = np.searchsorted(arr[:, 2], np.asarray(ends), side="left")
+            starts = arr[:, 2].searchsorted(np.asarray(ends, dtype=arr.dtype), side="left")
             flags[starts[starts < n]] = 1
     # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
     doc.from_array([SENT_START], flags.astype(np.uint64))  # type: ignore[arg-type]  # spaCy's stub says float64
@@ -181,7 +176,6 @@ def clause_ids(doc: Doc) -> list[int]:
     return np.cumsum(new_clause).tolist()
 
 
-_NONE = np.zeros(0, dtype=np.int64)
 
 
 class JoinedStrings:
@@ -253,8 +247,8 @@ class TokenTable:
         if self.n:
             new_sent[0] = True
         #: sentence number of every token, and the token index where each sentence starts (plus ``n`` at the end)
-        self.sent_id = np.cumsum(new_sent) - 1
-        self.sent_bounds = np.append(np.flatnonzero(new_sent), self.n)
+        self.sent_id = new_sent.cumsum() - 1
+        self.sent_bounds = np.concatenate((new_sent.nonzero()[0], [self.n]))
         self._spans: dict[int, Span] = {}
         self._forms: dict[int, Forms] = {}
 
@@ -281,7 +275,7 @@ class TokenTable:
         breaks = np.array([strings.add(c) for c in _CLAUSE_BREAKS], dtype=np.uint64)
         new_clause = member(self.orth, np.sort(breaks))
         new_clause[self.sent_bounds[:-1]] = True
-        return np.cumsum(new_clause)
+        return new_clause.cumsum()
 
     def sentences(self) -> list[Span]:
         return [self.sentence(k) for k in range(self.n_sentences)]
@@ -317,7 +311,7 @@ class Forms:
         np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
         self.hashes = ordered[new]
         self.form_of = np.empty(len(hashes), dtype=np.int64)
-        self.form_of[order] = np.cumsum(new) - 1
+        self.form_of[order] = new.cumsum() - 1
         first = order[new]  # the sort is stable: each form's first token
         starts = table.idx[first]
         text = table.text
@@ -350,7 +344,7 @@ class Forms:
     def positions_of(self, forms: list[int]) -> np.ndarray:
         """Sorted positions of the tokens having one of ``forms`` (form numbers)."""
         if len(forms) == 1:
-            return np.flatnonzero(self.form_of == forms[0])
+            return (self.form_of == forms[0]).nonzero()[0]
         wanted = np.zeros(len(self.strings), dtype=bool)
         wanted[forms] = True
-        return np.flatnonzero(wanted[self.form_of])
+        return wanted[self.form_of].nonzero()[0]

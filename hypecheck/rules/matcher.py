@@ -158,8 +158,8 @@ class PatternBank:
         hits: dict[int, list[int]] = {}
         if not len(hashes) or not len(uniq):
             return hits
-        j = np.searchsorted(hashes, uniq)
-        inside = np.flatnonzero(j < len(hashes))
+        j = hashes.searchsorted(uniq)
+        inside = (j < len(hashes)).nonzero()[0]
         found = inside[hashes[j[inside]] == uniq[inside]]
         for form, h in zip(found.tolist(), j[found].tolist()):
             for anchor in holders[h]:
@@ -205,6 +205,8 @@ class PatternBank:
             self._regex_hits(table, ORTH, hits)
             where: dict[int, int] = {}  # anchor id -> bit mask of the sentences holding it
             for matcher, anchors in self.matchers:
+                if anchors and anchors[0] not in hits:
+                    continue  # its first anchor (a word anchor, if it has one) is absent: most patterns stop here
                 for span in self._windows(table, anchors, hits, where):
                     offset = span.start
                     found.update((strings[key], s + offset, e + offset) for key, s, e in matcher(span))
@@ -246,7 +248,7 @@ class PatternBank:
 
 def _trim(table: TokenTable, start: int, end: int) -> tuple[int, int]:
     """Character offsets of tokens ``start:end`` without edge whitespace tokens."""
-    solid = np.flatnonzero(~table.is_space[start:end])
+    solid = (~table.is_space[start:end]).nonzero()[0]
     if not len(solid):
         at = int(table.idx[start]) if start < table.n else len(table.text)
         return at, at
