@@ -144,12 +144,6 @@ def sentence_starts(doc: Doc) -> list[int]:
     return starts if starts and starts[0] == 0 else [0] + starts
 
 
-def sentence_spans(doc: Doc) -> list:
-    """The sentences of ``doc`` as Spans (same boundaries as ``doc.sents``)."""
-    starts = sentence_starts(doc)
-    return [doc[a:b] for a, b in zip(starts, starts[1:] + [len(doc)])]
-
-
 def sentence_ids(doc: Doc) -> list[int]:
     """The sentence number of every token of ``doc``."""
     if not len(doc):
@@ -317,19 +311,12 @@ class Forms:
         text = table.text
         strings = [text[a:b] for a, b in zip(starts.tolist(), (starts + table.length[first]).tolist())]
         self.strings = [f.lower() for f in strings] if lower else strings
-        self._counts: np.ndarray | None = None
         self._sent_id = table.sent_id
         self._n_sentences = table.n_sentences
         self._sentences: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.strings)
-
-    def count_of(self, forms: list[int]) -> int:
-        """How many tokens have one of ``forms`` (form numbers)."""
-        if self._counts is None:
-            self._counts = np.bincount(self.form_of, minlength=len(self.strings))
-        return int(self._counts[forms].sum())
 
     def sentence_mask(self, form: int) -> int:
         """The sentences holding a token of ``form``, as a bit mask (bit ``k``: sentence ``k``)."""
@@ -340,11 +327,3 @@ class Forms:
                 masks[f] |= bits[k]
             self._sentences = masks
         return self._sentences[form]
-
-    def positions_of(self, forms: list[int]) -> np.ndarray:
-        """Sorted positions of the tokens having one of ``forms`` (form numbers)."""
-        if len(forms) == 1:
-            return (self.form_of == forms[0]).nonzero()[0]
-        wanted = np.zeros(len(self.strings), dtype=bool)
-        wanted[forms] = True
-        return wanted[self.form_of].nonzero()[0]
