@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from hypecheck.arrays import member
 from hypecheck.errors import RuleConfigError, message
 from hypecheck.nlp import JoinedStrings, TokenTable
 from hypecheck.rules.loader import RuleSet
@@ -75,6 +76,22 @@ def _token_anchor(spec: dict) -> Anchor | None:
     return None
 
 
+def _single_word_list(pattern: Sequence[dict]) -> tuple[int, list[str]] | None:
+    """``(attr, words)`` of a pattern that is one token with only a LOWER or ORTH/TEXT word or word list."""
+    if len(pattern) != 1 or len(pattern[0]) != 1:
+        return None
+    (key, value), = pattern[0].items()
+    attr = {"LOWER": LOWER, "ORTH": ORTH, "TEXT": ORTH}.get(key.upper())
+    if attr is None:
+        return None
+    if isinstance(value, dict) and list(value) == ["IN"]:
+        value = value["IN"]
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        return None
+    return attr, values
+
+
 def pattern_anchors(pattern: Sequence[dict]) -> tuple[Anchor, ...]:
     """Conditions every match of ``pattern`` meets: one per required token with a lexical attribute."""
     return tuple(a for spec in pattern if not _is_optional(spec) for a in [_token_anchor(spec)] if a is not None)
@@ -98,6 +115,7 @@ class PatternBank:
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
         self.matchers: list[tuple[Matcher, tuple[int, ...]]] = []  # a Matcher and the ids of its anchors
+        self.single: list[tuple[str, int, np.ndarray]] = []  # one-token word lists: label, attribute, sorted hashes
         self.anchors: list[Anchor] = []  # distinct anchors; patterns share them (numbers, "%", ...)
         self._anchor_ids: dict[tuple, int] = {}
         self._word_index: tuple[np.ndarray, list[list[int]]] | None = None  # built on first use
@@ -119,6 +137,12 @@ class PatternBank:
             except (ValueError, TypeError, KeyError, re.error) as exc:  # spaCy's pattern validation errors, bad REGEX
                 detail = " ".join(str(exc).split())[:300]
                 raise RuleConfigError(message("E011", path=where, rule_id=rule_id, detail=f"bad token pattern: {detail}"), code="E011") from None
+            single = _single_word_list(pattern)
+            if single is not None:  # one token out of a word list: its matches are the tokens with those strings
+                attr, words = single
+                hashes = np.array(sorted({self.nlp.vocab.strings.add(w) for w in words}), dtype=np.uint64)
+                self.single.append((label, attr, hashes))
+                continue
             # word anchors first: they are checked in the one join, regex anchors one scan each
             anchors = tuple(sorted(anchors, key=lambda i: self.anchors[i].words is None))
             self.matchers.append((matcher, anchors))
@@ -198,11 +222,14 @@ class PatternBank:
         """Every match in ``doc``, sorted by position (``table``: the Doc's TokenTable, when the caller has one)."""
         strings = self.nlp.vocab.strings
         found: set[tuple[str, int, int]] = set()
-        if self.matchers and len(doc):
+        if (self.matchers or self.single) and len(doc):
             table = TokenTable(doc) if table is None else table
             hits: dict[int, list[int]] = self._word_hits(table)  # anchor id -> forms meeting it
             self._regex_hits(table, LOWER, hits)
             self._regex_hits(table, ORTH, hits)
+            for label, attr, hashes in self.single:  # no Matcher: the same test, on the whole token array at once
+                column = table.lower if attr == LOWER else table.orth
+                found.update((label, i, i + 1) for i in member(column, hashes).nonzero()[0].tolist())
             where: dict[int, int] = {}  # anchor id -> bit mask of the sentences holding it
             for matcher, anchors in self.matchers:
                 if anchors and anchors[0] not in hits:

@@ -125,10 +125,14 @@ def test_gated_bank_matches_like_plain_matchers(corpus_sample, lang):
     ruleset = load_rules(lang)
     bank = PatternBank(nlp)
     plain = Matcher(nlp.vocab, validate=False)
-    for entry in ruleset.rules:
-        bank.add(entry.rule.id, entry.rule.patterns, [], entry.path, entry.rule.id)
-        if entry.rule.patterns:
-            plain.add(entry.rule.id, [list(p) for p in entry.rule.patterns])
+    groups = [(entry.rule.id, entry.rule.patterns) for entry in ruleset.rules]
+    groups += [(f"signals.{name}", cue.patterns) for name, cue in ruleset.signals.signals.items()]
+    groups += [(f"context.{kind}", cue.patterns) for kind, cue in ruleset.context.cues.items()]
+    for label, patterns in groups:
+        bank.add(label, patterns, [], "test", label)
+        if patterns:
+            plain.add(label, [list(p) for p in patterns])
+    assert bank.single and bank.matchers  # both paths are exercised
     texts = [t for lg, t in corpus_sample if lg == lang]
     assert texts
     for text in texts + texts[:20]:  # the second pass runs on the regex memo of the first
