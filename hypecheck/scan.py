@@ -231,22 +231,17 @@ class ScanSummary:
                 mean = f"{s.mean_risk:.1f}" if s.mean_risk is not None else "-"
                 lines.append(f"  {label:<{width}} {s.items:>6,} {s.scored:>6,} {s.duplicates:>5,} {s.errors:>5,} "
                              f"{mean:>9} {s.bands.get('high', 0):>5,}")
-        warned = [s for s in self.exports.values() if s.parse_warning]
-        if warned:
-            lines.append("")
-            lines.append(f"  exports parsed with warnings ({len(warned)}; their rows carry the warning):")
-            for s in warned[:max_unreadable]:
-                lines.append(f"    {s.parse_warning}")
-            if len(warned) > max_unreadable:
-                lines.append(f"    … and {len(warned) - max_unreadable} more")
-        bad = self.unreadable
-        if bad:
-            lines.append("")
-            lines.append(f"  unreadable exports ({len(bad)}; each has an error row):")
-            for s in bad[:max_unreadable]:
-                lines.append(f"    {s.failure}")
-            if len(bad) > max_unreadable:
-                lines.append(f"    … and {len(bad) - max_unreadable} more (see the rows with item 0)")
+        def listing(heading: str, messages: list[str], more: str) -> None:
+            if messages:
+                lines.extend(["", f"  {heading}:"])
+                lines.extend(f"    {m}" for m in messages[:max_unreadable])
+                if len(messages) > max_unreadable:
+                    lines.append(f"    … and {len(messages) - max_unreadable} more{more}")
+
+        warned = [s.parse_warning for s in self.exports.values() if s.parse_warning]
+        listing(f"exports parsed with warnings ({len(warned)}; their rows carry the warning)", warned, "")
+        bad = [s.failure for s in self.exports.values() if s.failure]
+        listing(f"unreadable exports ({len(bad)}; each has an error row)", bad, " (see the rows with item 0)")
         return "\n".join(lines)
 
 

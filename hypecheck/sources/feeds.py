@@ -422,19 +422,12 @@ def _iter_chunked(head: bytes, stream: BinaryIO, export: str, label: str) -> Ite
     log.info("%s: larger than %s bytes, parsing %d items at a time", label, f"{WHOLE_LIMIT:,}", CHUNK_ITEMS)
     buf = _Buffer(stream, head)
     # 1. the header: everything before the first item (CDATA and comments skipped)
-    pos = 0
-    while True:
-        m = buf.search(_ITEM_START, pos, MAX_ITEM_BYTES)
-        if m is None:
-            raise FeedError("no <item> or <entry> element found in the first "
-                            f"{len(buf.data):,} bytes; not an RSS or Atom feed")
-        if m.group(0).startswith(b"<!"):
-            nxt = _skip_to(buf, m, MAX_ITEM_BYTES)
-            if nxt is None:
-                raise FeedError("an unclosed CDATA section or comment before the first item")
-            pos = nxt
-            continue
-        break
+    m, unclosed = _next_tag(buf, _ITEM_START)
+    if unclosed:
+        raise FeedError("an unclosed CDATA section or comment before the first item")
+    if m is None:
+        raise FeedError("no <item> or <entry> element found in the first "
+                        f"{len(buf.data):,} bytes; not an RSS or Atom feed")
     header = bytes(buf.data[: m.start()])
     closers = closing_tags(header)
     buf.drop(m.start())
@@ -492,19 +485,27 @@ def _iter_chunked(head: bytes, stream: BinaryIO, export: str, label: str) -> Ite
         raise FeedError(f"{buf.read_error}; the items after the break are missing")
 
 
-def _item_end(buf: _Buffer) -> int | None:
-    """End of the item that starts at ``buf.data[0]`` (None at end of data or past MAX_ITEM_BYTES)."""
+def _next_tag(buf: _Buffer, pattern: re.Pattern[bytes]) -> tuple[re.Match[bytes] | None, bool]:
+    """The first match of ``pattern`` outside CDATA sections and comments, within MAX_ITEM_BYTES.
+
+    Returns ``(match, False)``, ``(None, False)`` when there is none, or ``(None, True)`` when a CDATA
+    section or comment does not close in that window (``pattern`` must also match their openers).
+    """
     pos = 0
     while True:
-        ev = buf.search(_ITEM_EVENT, pos, MAX_ITEM_BYTES)
-        if ev is None:
-            return None
-        if not ev.group(0).startswith(b"<!"):
-            return ev.end()
-        nxt = _skip_to(buf, ev, MAX_ITEM_BYTES)
+        m = buf.search(pattern, pos, MAX_ITEM_BYTES)
+        if m is None or not m.group(0).startswith(b"<!"):
+            return m, False
+        nxt = _skip_to(buf, m, MAX_ITEM_BYTES)
         if nxt is None:
-            return None
+            return None, True
         pos = nxt
+
+
+def _item_end(buf: _Buffer) -> int | None:
+    """End of the item that starts at ``buf.data[0]`` (None at end of data or past MAX_ITEM_BYTES)."""
+    m, _ = _next_tag(buf, _ITEM_EVENT)
+    return None if m is None else m.end()
 
 
 _ITEM_CLOSE = re.compile(rb"</" + _NAME + rb"\s*>")
@@ -525,15 +526,8 @@ def _discard_item(buf: _Buffer) -> None:
 
 def _next_item(buf: _Buffer) -> bool:
     """Drop data up to the next item start tag; False when there is none."""
-    pos = 0
-    while True:
-        m = buf.search(_ITEM_START, pos, MAX_ITEM_BYTES)
-        if m is None:
-            return False
-        if not m.group(0).startswith(b"<!"):
-            buf.drop(m.start())
-            return True
-        nxt = _skip_to(buf, m, MAX_ITEM_BYTES)
-        if nxt is None:
-            return False
-        pos = nxt
+    m, _ = _next_tag(buf, _ITEM_START)
+    if m is None:
+        return False
+    buf.drop(m.start())
+    return True
