@@ -13,19 +13,25 @@ import numpy as np
 NONE = np.zeros(0, dtype=np.int64)
 
 
+def run_mask(values: np.ndarray) -> np.ndarray:
+    """True where a run of equal values starts.
+
+    >>> run_mask(np.array([3, 3, 5, 5, 5, 7])).tolist()
+    [True, False, True, False, False, True]
+    """
+    change = np.empty(len(values), dtype=bool)
+    change[:1] = True
+    np.not_equal(values[1:], values[:-1], out=change[1:])
+    return change
+
+
 def run_starts(values: np.ndarray) -> np.ndarray:
     """Indices where a run of equal values starts (always 0 for a non-empty array).
 
     >>> run_starts(np.array([3, 3, 5, 5, 5, 7])).tolist()
     [0, 2, 5]
     """
-    n = len(values)
-    if not n:
-        return NONE
-    change = np.empty(n, dtype=bool)
-    change[0] = True
-    np.not_equal(values[1:], values[:-1], out=change[1:])
-    return change.nonzero()[0]
+    return run_mask(values).nonzero()[0] if len(values) else NONE
 
 
 def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:

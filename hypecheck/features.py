@@ -60,16 +60,20 @@ def token_words(doc: Doc, table: TokenTable | None = None) -> list[str | None]:
     if not table.n:
         return []
     forms = table.forms(LOWER)
-    # decide once per distinct form, then spread to the tokens
-    words = np.array([("<num>" if w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) else w) for w in forms.strings] + [None],
-                     dtype=object)
-    dropped = np.array([w not in KEEP_PUNCT for w in forms.strings] + [True])
+    number_like, dropped = _form_classes(forms.strings)  # decided once per distinct form, spread to the tokens
     form_of = forms.form_of
-    out = words[form_of]
-    out[table.like_num] = "<num>"
+    out = np.array(forms.strings, dtype=object)[form_of]
+    out[table.like_num | number_like[form_of]] = "<num>"
     out[table.is_punct & dropped[form_of]] = None
     out[table.is_space] = None
     return out.tolist()
+
+
+def _form_classes(forms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per lower-cased form: whether it reads as a number, and whether it is punctuation terms drop."""
+    number_like = np.array([w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) for w in forms], dtype=bool)
+    dropped = np.array([w not in KEEP_PUNCT for w in forms], dtype=bool)
+    return number_like, dropped
 
 
 #: Term keys: a unigram's key is spaCy's id of its string (the token's LOWER hash, or that of
@@ -86,10 +90,7 @@ def bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 def term_key(term: str) -> int:
     """The key of a term of :func:`terms` (``"a"`` or ``"a b"``), as :func:`sentence_term_keys` computes it."""
-    first, space, second = term.partition(" ")
-    if not space:
-        return get_string_id(term)
-    return int(bigram_keys(np.array([get_string_id(first)], dtype=np.uint64), np.array([get_string_id(second)], dtype=np.uint64))[0])
+    return int(term_keys([term])[0])
 
 
 def term_keys(terms: Sequence[str]) -> np.ndarray:
@@ -111,8 +112,7 @@ def sentence_term_keys(table: TokenTable, sents: Sequence[Sentence]) -> tuple[np
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
     forms = table.forms(LOWER)
     form_of = forms.form_of
-    number_like = np.array([w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) for w in forms.strings])
-    dropped = np.array([w not in KEEP_PUNCT for w in forms.strings])
+    number_like, dropped = _form_classes(forms.strings)
     kept = ~table.is_space & ~(table.is_punct & dropped[form_of])
     keys = np.where(table.like_num | number_like[form_of], np.uint64(NUM_KEY), table.lower)[kept]
     row_of = np.full(table.n_sentences, -1, dtype=np.int64)

@@ -81,8 +81,8 @@ class LinearBlock:
 
     def decision_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
                       features: Sequence[Mapping[str, float]]) -> np.ndarray:
-        """:meth:`decision_many` with each row's terms given as keys: ``keys[i]`` belongs to row ``rows[i]``
-        (from :func:`hypecheck.features.sentence_term_keys`). Shape (n_rows, n_outputs)."""
+        """:meth:`decision` for many rows at once, the terms given as keys: ``keys[i]`` belongs to row
+        ``rows[i]`` (from :func:`hypecheck.features.sentence_term_keys`). Shape (n_rows, n_outputs)."""
         z = np.empty((n_rows, len(self.intercept)))
         z[:] = self.intercept
         if not n_rows:
@@ -116,49 +116,6 @@ class LinearBlock:
                     if i is not None:
                         dense[row, i] = value
             z += dense @ dict_coef
-        return z
-
-    def decision_many(self, rows: Sequence[tuple[Sequence[str], Mapping[str, float]]]) -> np.ndarray:
-        """Linear scores of many rows at once, shape (n_rows, n_outputs); same values as :meth:`decision`."""
-        n = len(rows)
-        z = np.empty((n, len(self.intercept)))
-        z[:] = self.intercept
-        if not n:
-            return z
-        vocab, dict_index = self.vocab, self.dict_index
-        t_rows: list[int] = []
-        t_cols: list[int] = []
-        t_counts: list[int] = []
-        d_rows: list[int] = []
-        d_cols: list[int] = []
-        d_vals: list[float] = []
-        for r, (terms, features) in enumerate(rows):
-            counts: dict[int, int] = {}
-            for term in terms:
-                idx = vocab.get(term)
-                if idx is not None:
-                    counts[idx] = counts.get(idx, 0) + 1
-            t_rows.extend([r] * len(counts))
-            t_cols.extend(counts.keys())
-            t_counts.extend(counts.values())
-            for name, value in features.items():
-                idx = dict_index.get(name)
-                if idx is not None and value:
-                    d_rows.append(r)
-                    d_cols.append(idx)
-                    d_vals.append(value)
-        if t_cols:
-            rows_a = np.asarray(t_rows)
-            cols = np.asarray(t_cols)
-            tf = np.asarray(t_counts, dtype=np.float64)
-            if self.sublinear_tf:
-                tf = 1.0 + np.log(tf)
-            vals = tf * self.idf[cols]
-            norms = np.sqrt(np.bincount(rows_a, weights=vals * vals, minlength=n))
-            vals = vals / norms[rows_a]
-            np.add.at(z, rows_a, (self.coef[:, cols] * vals).T)
-        if d_cols:
-            np.add.at(z, np.asarray(d_rows), (self.coef[:, np.asarray(d_cols)] * np.asarray(d_vals)).T)
         return z
 
     def decision(self, terms: Sequence[str], features: Mapping[str, float]) -> np.ndarray:
@@ -206,20 +163,28 @@ class Model:
     card: Mapping[str, Any]
     path: str
 
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], card: Mapping[str, Any], path: str) -> "Model":
+        """A Model from the arrays of ``model.npz`` and the card of ``model.json``."""
+        calib = arrays["doc.calibration"]
+        return cls(
+            sentence=LinearBlock.from_arrays(arrays, "sent"),
+            document=LinearBlock.from_arrays(arrays, "doc"),
+            calib_a=float(calib[0]),
+            calib_b=float(calib[1]),
+            card=card,
+            path=path,
+        )
+
     def sentence_probs(self, terms: Sequence[str], features: Mapping[str, float]) -> dict[str, float]:
         """Per-label probability that a sentence carries that red flag (``any``: some red flag)."""
         probs = sigmoid(self.sentence.decision(terms, features))
         return dict(zip(self.sentence.labels, probs.tolist()))
 
-    def sentence_probs_many(self, rows: Sequence[tuple[Sequence[str], Mapping[str, float]]]) -> list[dict[str, float]]:
-        """:meth:`sentence_probs` for all sentences of a document in one vectorised pass."""
-        probs = sigmoid(self.sentence.decision_many(rows))
-        labels = self.sentence.labels
-        return [dict(zip(labels, row)) for row in probs.tolist()]
-
     def sentence_probs_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
                             features: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
-        """:meth:`sentence_probs_many` with the terms given as keys (see :meth:`LinearBlock.decision_keys`)."""
+        """:meth:`sentence_probs` for all sentences of a document, the terms given as keys
+        (see :meth:`LinearBlock.decision_keys`)."""
         probs = sigmoid(self.sentence.decision_keys(n_rows, rows, keys, features))
         labels = self.sentence.labels
         return [dict(zip(labels, row)) for row in probs.tolist()]
@@ -276,14 +241,6 @@ def _load(path: str, rules_digest: str | None) -> Model:
     try:
         with np.load(arrays_path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        calib = arrays["doc.calibration"]
-        return Model(
-            sentence=LinearBlock.from_arrays(arrays, "sent"),
-            document=LinearBlock.from_arrays(arrays, "doc"),
-            calib_a=float(calib[0]),
-            calib_b=float(calib[1]),
-            card=card,
-            path=str(folder),
-        )
+        return Model.from_arrays(arrays, card, str(folder))
     except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:  # object arrays refuse to load without pickle
         raise ModelError(message("E020", path=arrays_path, detail=f"{type(exc).__name__}: {exc}"), code="E020") from None

@@ -31,7 +31,7 @@ from spacy.util import compile_infix_regex
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from hypecheck.arrays import NONE as _NONE, member
+from hypecheck.arrays import NONE as _NONE, member, run_mask
 
 _LOCK = threading.Lock()
 
@@ -144,32 +144,8 @@ def sentence_starts(doc: Doc) -> list[int]:
     return starts if starts and starts[0] == 0 else [0] + starts
 
 
-def sentence_ids(doc: Doc) -> list[int]:
-    """The sentence number of every token of ``doc``."""
-    if not len(doc):
-        return []
-    flags = doc.to_array([SENT_START])
-    ids = np.cumsum(flags == 1)
-    if flags[0] != 1:
-        ids = ids + 1
-    return (ids - 1).tolist()
-
-
-_CLAUSE_BREAKS = frozenset({",", ";", ":", "–", "—", "-", "(", ")", "\n"})
-
-
-def clause_ids(doc: Doc) -> list[int]:
-    """A clause number for every token: clauses end at sentence ends and at , ; : dashes and brackets."""
-    if not len(doc):
-        return []
-    strings = doc.vocab.strings
-    breaks = np.array([strings.add(c) for c in _CLAUSE_BREAKS], dtype=np.uint64)
-    arr = doc.to_array([SENT_START, ORTH])
-    new_clause = (arr[:, 0] == 1) | np.isin(arr[:, 1], breaks)
-    new_clause[0] = True
-    return np.cumsum(new_clause).tolist()
-
-
+#: Tokens that end a clause (besides sentence ends), as sorted ORTH ids.
+_CLAUSE_BREAKS = np.array(sorted({get_string_id(c) for c in (",", ";", ":", "–", "—", "-", "(", ")", "\n")}), dtype=np.uint64)
 
 
 class JoinedStrings:
@@ -262,12 +238,10 @@ class TokenTable:
         return span
 
     def clause_ids(self) -> np.ndarray:
-        """A clause number for every token (see :func:`clause_ids`)."""
+        """A clause number for every token: clauses end at sentence ends and at , ; : dashes and brackets."""
         if not self.n:
             return _NONE
-        strings = self.doc.vocab.strings
-        breaks = np.array([strings.add(c) for c in _CLAUSE_BREAKS], dtype=np.uint64)
-        new_clause = member(self.orth, np.sort(breaks))
+        new_clause = member(self.orth, _CLAUSE_BREAKS)
         new_clause[self.sent_bounds[:-1]] = True
         return new_clause.cumsum()
 
@@ -300,9 +274,7 @@ class Forms:
     def __init__(self, table: TokenTable, hashes: np.ndarray, lower: bool) -> None:
         order = np.argsort(hashes, kind="stable")
         ordered = hashes[order]
-        new = np.empty(len(hashes), dtype=bool)
-        new[:1] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+        new = run_mask(ordered)
         self.hashes = ordered[new]
         self.form_of = np.empty(len(hashes), dtype=np.int64)
         self.form_of[order] = new.cumsum() - 1

@@ -108,8 +108,9 @@ class PatternBank:
     what matches within a sentence.
 
     Anchors are checked on the Doc's distinct word forms, not its tokens: the
-    word anchors of all patterns in one sorted join, each regex anchor in one
-    scan over the forms (see :class:`~hypecheck.nlp.TokenTable`).
+    word anchors of all patterns in one sorted join; the regex anchors once per
+    form, remembered across documents, so a Doc only scans its new forms. A
+    pattern of one token out of a word list needs no Matcher at all.
     """
 
     def __init__(self, nlp: Language) -> None:
@@ -132,17 +133,17 @@ class PatternBank:
         for pattern in patterns:
             matcher = Matcher(self.nlp.vocab, validate=False)  # rules/schema.py validated the pattern on load
             try:
-                matcher.add(label, [list(pattern)])
+                matcher.add(label, [list(pattern)])  # spaCy validates the pattern even when the fast path below takes it
+                single = _single_word_list(pattern)
+                if single is not None:  # one token out of a word list: its matches are the tokens with those strings
+                    attr, words = single
+                    hashes = np.array(sorted({self.nlp.vocab.strings.add(w) for w in words}), dtype=np.uint64)
+                    self.single.append((label, attr, hashes))
+                    continue
                 anchors = tuple(self._anchor_id(a) for a in pattern_anchors(pattern))
             except (ValueError, TypeError, KeyError, re.error) as exc:  # spaCy's pattern validation errors, bad REGEX
                 detail = " ".join(str(exc).split())[:300]
                 raise RuleConfigError(message("E011", path=where, rule_id=rule_id, detail=f"bad token pattern: {detail}"), code="E011") from None
-            single = _single_word_list(pattern)
-            if single is not None:  # one token out of a word list: its matches are the tokens with those strings
-                attr, words = single
-                hashes = np.array(sorted({self.nlp.vocab.strings.add(w) for w in words}), dtype=np.uint64)
-                self.single.append((label, attr, hashes))
-                continue
             # word anchors first: they are checked in the one join, regex anchors one scan each
             anchors = tuple(sorted(anchors, key=lambda i: self.anchors[i].words is None))
             self.matchers.append((matcher, anchors))

@@ -18,7 +18,7 @@ pytest.importorskip("sklearn")
 
 from hypecheck import Detector  # noqa: E402
 from hypecheck.features import document_features  # noqa: E402
-from hypecheck.model import FORMAT, LinearBlock, Model, load_model, sigmoid  # noqa: E402
+from hypecheck.model import FORMAT, Model, load_model, sigmoid  # noqa: E402
 from hypecheck.types import CATEGORIES  # noqa: E402
 
 TOL = 1e-9
@@ -119,15 +119,7 @@ def exported(fitted):
 
 @pytest.fixture(scope="module")
 def numpy_model(exported):
-    calib = exported["doc.calibration"]
-    return Model(
-        sentence=LinearBlock.from_arrays(exported, "sent"),
-        document=LinearBlock.from_arrays(exported, "doc"),
-        calib_a=float(calib[0]),
-        calib_b=float(calib[1]),
-        card={"format": FORMAT, "name": "synthetic"},
-        path="<memory>",
-    )
+    return Model.from_arrays(exported, {"format": FORMAT, "name": "synthetic"}, "<memory>")
 
 
 def test_synthetic_corpus_covers_every_label():
