@@ -7,8 +7,8 @@ component all score through a Detector.
 One Detector is safe to share between threads: its state is read-only after
 construction except for lazily built per-language parts, which are guarded by
 a lock, and the spaCy pass, which runs under a per-language lock. That lock is
-module-wide because every Detector of a process shares the pipeline that
-``make_nlp(lang)`` caches.
+module-wide because the Detectors of a process share the pipelines that
+``make_nlp`` caches.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ log = logging.getLogger(__name__)
 MAX_CHARS = 300_000
 
 #: One lock per language around the spaCy pass and the matchers. ``make_nlp`` hands the
-#: same pipeline (tokenizer caches, StringStore) to every Detector of the process, so a
-#: lock per Detector would let two Detectors tokenize on the same pipeline at once.
+#: same pipeline (tokenizer caches, StringStore) to every Detector of the process whose
+#: rules test the same token attributes, so a lock per Detector would let two Detectors
+#: tokenize on the same pipeline at once.
 _NLP_LOCKS: dict[str, threading.Lock] = {lang: threading.Lock() for lang in SUPPORTED_LANGUAGES}
 
 _T = TypeVar("_T")
@@ -245,7 +246,7 @@ class Detector:
                     if lang not in SUPPORTED_LANGUAGES:
                         raise InputError(message("E030", lang=lang, choices=", ".join(SUPPORTED_LANGUAGES)), code="E030")
                     ruleset = load_rules(lang, self.extra_rules, self.disabled)
-                    nlp = make_nlp(lang)
+                    nlp = make_nlp(lang, ruleset.token_attributes())
                     lock = _NLP_LOCKS[lang]
                     with lock:  # the matchers add to the shared pipeline's StringStore
                         parts = _LangParts(nlp, RuleMatcher(nlp, ruleset), ContextAdjuster(nlp, ruleset),

@@ -19,15 +19,17 @@ import bisect
 import itertools
 import re
 import threading
+from typing import Iterable
 
 import numpy as np
 from functools import lru_cache
 
 import spacy
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LIKE_NUM, LOWER, ORTH, SENT_START
+from spacy.attrs import NAMES, IDX, IS_PUNCT, IS_SPACE, LENGTH, LIKE_NUM, LOWER, ORTH, SENT_START
 from spacy.pipeline import Sentencizer
 from spacy.strings import get_string_id
 from spacy.util import compile_infix_regex
+from spacy.lang.lex_attrs import LEX_ATTRS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -111,11 +113,39 @@ def mark_sentences(doc: Doc, text: str) -> Doc:
 TEXT_KEY = "hypecheck.text"
 
 
+#: Lexical attributes every pipeline computes for a new word: the TokenTable reads them.
+BASE_LEXICAL = frozenset({"LOWER", "IS_SPACE", "IS_PUNCT", "LIKE_NUM"})
+
+
+def make_nlp(lang: str, lexical: Iterable[str] = ()) -> Language:
+    """Return the shared blank pipeline for ``lang`` (built once per process and attribute set).
+
+    ``lexical``: further lexical attributes (spaCy names such as ``SHAPE`` or
+    ``IS_DIGIT``) that token patterns test, beyond :data:`BASE_LEXICAL`.
+
+    spaCy computes some twenty attributes (shape, prefix, suffix, norm, flags)
+    in Python for each word it has not seen before, which costs about a third
+    of the tokenizer pass on news text. A pipeline here computes only the ones
+    hypecheck reads; the others stay at their defaults (0 or the empty string),
+    so a pattern testing one of them must be declared through ``lexical``.
+    """
+    return _pipeline(lang, BASE_LEXICAL | ({name.upper() for name in lexical} & _LEXICAL_NAMES))
+
+
+def _attr_name(key: object) -> str | None:
+    return NAMES[key] if isinstance(key, int) and 0 <= key < len(NAMES) else None
+
+
+#: Attributes spaCy computes per word (not per token): the only ones a pipeline can leave out.
+_LEXICAL_NAMES = frozenset(filter(None, map(_attr_name, LEX_ATTRS))) | {"IS_STOP", "LANG", "NORM", "LIKE_NUM"}
+
+
 @lru_cache(maxsize=None)
-def make_nlp(lang: str) -> Language:
-    """Return the shared blank pipeline for ``lang`` (built once per process)."""
+def _pipeline(lang: str, lexical: frozenset[str]) -> Language:
     with _LOCK:
         nlp = spacy.blank(lang)
+        nlp.vocab.lex_attr_getters = {key: get for key, get in nlp.vocab.lex_attr_getters.items()
+                                      if _attr_name(key) in lexical}
         infixes = list(nlp.Defaults.infixes or ()) + list(GLUE_INFIXES)
         nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]  # a Tokenizer here
         nlp.add_pipe("hypecheck_sentences")

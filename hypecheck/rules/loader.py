@@ -41,6 +41,16 @@ class RuleSet:
     def by_id(self) -> dict[str, "RuleEntry"]:
         return {entry.rule.id: entry for entry in self.rules}
 
+    def token_attributes(self) -> frozenset[str]:
+        """The token attributes (upper-case spaCy names: ``LOWER``, ``SHAPE``, ...) the patterns test.
+
+        The pipeline computes only the lexical attributes someone reads
+        (:func:`hypecheck.nlp.make_nlp`), so it needs to know these.
+        """
+        cue_lists = [*self.context.cues.values(), *self.signals.signals.values()]
+        patterns = [p for entry in self.rules for p in entry.rule.patterns] + [p for cue in cue_lists for p in cue.patterns]
+        return frozenset(key.upper() for pattern in patterns for spec in pattern for key in spec)
+
 
 def _read_yaml(path: Path) -> object:
     try:

@@ -55,6 +55,33 @@ def test_several_house_rule_files_in_both_languages(house_rules: Path, write_rul
     assert any(f"rule:{HOUSE_RULE_ID}" in f.origin for f in det.score(HOUSE_TEXT_DE).findings)
 
 
+SHAPE_RULE = """\
+    language: en
+    category: track_record
+    rules:
+    - id: en.track_record.house_shape
+      description: A four-digit gain with a shape test („{text}“).
+      base_score: 0.9
+      patterns:
+      - [{SHAPE: dddd}, {IS_DIGIT: false, LOWER: {IN: ["%", percent]}}]
+      examples:
+        positive: [Our last pick made 1000 percent.]
+    """
+
+
+def test_house_rules_may_test_lexical_attributes_the_bundled_rules_do_not(write_rules: WriteRules,
+                                                                          detector: Detector) -> None:
+    # The pipeline computes only the lexical attributes some rule reads (SHAPE and IS_DIGIT are
+    # not among the bundled rules'), so a house rule testing them gets a pipeline that has them.
+    det = hypecheck.load(extra_rules=[write_rules(SHAPE_RULE, "house_shape.yml")])
+    found = [f for f in det.score("Our last pick made 1000 percent, and the next one will do it again.").findings
+             if "rule:en.track_record.house_shape" in f.origin]
+    assert found and found[0].text == "1000 percent"
+    assert all("house_shape" not in o for f in det.score("Our last pick made 10 percent.").findings for o in f.origin)
+    # the bundled detector, scoring in the same process, is unchanged
+    assert all("house_shape" not in o for f in detector.score("Our last pick made 1000 percent.").findings for o in f.origin)
+
+
 def _error(paths: list[Path]) -> str:
     with pytest.raises(RuleConfigError) as info:
         hypecheck.load(extra_rules=paths)

@@ -174,3 +174,26 @@ def test_regex_memo_restarts_when_full_and_stays_exact(corpus_sample, monkeypatc
     assert got == expected
     most_forms = max(len(TokenTable(d := parse(nlp, t), t).forms(LOWER)) + len(TokenTable(d, t).forms(ORTH)) for t in texts)
     assert all(len(m) <= most_forms for m in small._memo.values())  # cleared before each document that would overflow it
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_pipelines_compute_only_the_lexical_attributes_someone_reads(lang, corpus_sample):
+    """New words get the attributes the TokenTable and the rules read, the same as spaCy's; no others."""
+    import spacy
+    from spacy.attrs import NAMES
+
+    from hypecheck.nlp import BASE_LEXICAL
+
+    ruleset = load_rules(lang)
+    nlp = make_nlp(lang, ruleset.token_attributes())
+    assert nlp is make_nlp(lang)  # the bundled rules test no attribute beyond the base ones
+    assert {NAMES[k] for k in nlp.vocab.lex_attr_getters} == set(BASE_LEXICAL)
+    assert ruleset.token_attributes() >= {"LOWER", "TEXT"}
+    full = spacy.blank(lang)
+    for text in [t for code, t in corpus_sample if code == lang][:20]:
+        for tok in nlp.make_doc(text):
+            ref = full.vocab[tok.text]
+            assert (tok.lower_, tok.is_space, tok.is_punct, tok.like_num) == (ref.lower_, ref.is_space, ref.is_punct,
+                                                                              ref.like_num)
+    shaped = make_nlp(lang, ["shape"])
+    assert shaped is not nlp and shaped.vocab["Kurs12"].shape_ == "Xxxxdd"
