@@ -67,9 +67,9 @@ def bare_pass(texts: list[tuple[str, str]], warmup: list[tuple[str, str]]) -> fl
 
 def detector_pass(texts: list[tuple[str, str]], warmup: list[tuple[str, str]]) -> float:
     from hypecheck.detector import Detector
-    from hypecheck.nlp import make_nlp
+    from hypecheck.nlp import clear_pipelines
 
-    make_nlp.cache_clear()  # fresh pipelines, as in bare_pass
+    clear_pipelines()  # fresh pipelines, as in bare_pass
     det = Detector()
     for _ in det.score_many({"text": t, "lang": lang} for lang, t in warmup):
         pass

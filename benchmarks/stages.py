@@ -40,7 +40,7 @@ def main() -> int:
 
     from hypecheck import features as F
     from hypecheck.detector import Analysis, Detector
-    from hypecheck.nlp import TokenTable, make_nlp, parse
+    from hypecheck.nlp import TokenTable, clear_pipelines, parse
     from hypecheck.normalize import prepare
     from hypecheck.types import Document
 
@@ -63,7 +63,7 @@ def main() -> int:
             sum(1 for _ in pipes[lang](text).sents)
         spent = {"bare spaCy + sentencizer": clock() - t0}
 
-        make_nlp.cache_clear()
+        clear_pipelines()
         det = Detector()
         for _ in det.score_many({"text": t, "lang": lang} for lang, t in warmup):
             pass
@@ -75,7 +75,7 @@ def main() -> int:
             doc = parse(parts.nlp, text)
             marks.append(clock())
             table = TokenTable(doc, text)
-            table.forms(LOWER), table.forms(ORTH)
+            table.distinct(LOWER), table.distinct(ORTH)
             marks.append(clock())
             evidence = parts.rules(doc, table)
             marks.append(clock())

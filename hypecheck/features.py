@@ -59,21 +59,44 @@ def token_words(doc: Doc, table: TokenTable | None = None) -> list[str | None]:
     table = TokenTable(doc) if table is None else table
     if not table.n:
         return []
-    forms = table.forms(LOWER)
-    number_like, dropped = _form_classes(forms.strings)  # decided once per distinct form, spread to the tokens
-    form_of = forms.form_of
-    out = np.array(forms.strings, dtype=object)[form_of]
-    out[table.like_num | number_like[form_of]] = "<num>"
-    out[table.is_punct & dropped[form_of]] = None
+    number_like, dropped = _token_classes(table)
+    strings = doc.vocab.strings
+    out = np.array([strings[h] for h in table.column(LOWER)], dtype=object)
+    out[table.like_num | number_like] = "<num>"
+    out[table.is_punct & dropped] = None
     out[table.is_space] = None
     return out.tolist()
 
 
-def _form_classes(forms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per lower-cased form: whether it reads as a number, and whether it is punctuation terms drop."""
-    number_like = np.array([w[:1].isdigit() or (w[:1] in "+-" and w[1:2].isdigit()) for w in forms], dtype=bool)
-    dropped = np.array([w not in KEEP_PUNCT for w in forms], dtype=bool)
-    return number_like, dropped
+#: Per lower-cased form (its hash), remembered across documents: bit 1 set when the form reads
+#: as a number, bit 2 when it is punctuation that terms drop (if the token is punctuation).
+_FORM_CLASS: dict[int, int] = {}
+#: Forms ``_FORM_CLASS`` holds at most; it starts over when full.
+FORM_MEMO_LIMIT = 200_000
+
+
+def _form_class(form: str) -> int:
+    number_like = form[:1].isdigit() or (form[:1] in "+-" and form[1:2].isdigit())
+    return number_like | (form not in KEEP_PUNCT) << 1
+
+
+def _token_classes(table: TokenTable) -> tuple[np.ndarray, np.ndarray]:
+    """Per token: whether its form reads as a number, and whether it is punctuation terms drop.
+
+    Decided once per form and remembered: a document only looks its forms up.
+    """
+    memo = _FORM_CLASS
+    column = table.column(LOWER)
+    codes = [memo.get(h, -1) for h in column]
+    if -1 in codes:
+        strings = table.doc.vocab.strings
+        learned = {h: _form_class(strings[h]) for h, c in zip(column, codes) if c < 0}
+        codes = [learned[h] if c < 0 else c for h, c in zip(column, codes)]
+        if len(memo) + len(learned) > FORM_MEMO_LIMIT:
+            memo.clear()
+        memo.update(learned)
+    array = np.array(codes, dtype=np.int8)
+    return (array & 1).astype(bool), (array & 2).astype(bool)
 
 
 #: Term keys: a unigram's key is spaCy's id of its string (the token's LOWER hash, or that of
@@ -110,11 +133,9 @@ def sentence_term_keys(table: TokenTable, sents: Sequence[Sentence]) -> tuple[np
     """
     if not table.n or not sents:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    forms = table.forms(LOWER)
-    form_of = forms.form_of
-    number_like, dropped = _form_classes(forms.strings)
-    kept = ~table.is_space & ~(table.is_punct & dropped[form_of])
-    keys = np.where(table.like_num | number_like[form_of], np.uint64(NUM_KEY), table.lower)[kept]
+    number_like, dropped = _token_classes(table)
+    kept = ~table.is_space & ~(table.is_punct & dropped)
+    keys = np.where(table.like_num | number_like, np.uint64(NUM_KEY), table.lower)[kept]
     row_of = np.full(table.n_sentences, -1, dtype=np.int64)
     row_of[table.sent_id[[s.span.start for s in sents]]] = np.arange(len(sents))
     rows = row_of[table.sent_id[kept]]

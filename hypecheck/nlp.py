@@ -33,7 +33,7 @@ from spacy.lang.lex_attrs import LEX_ATTRS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from hypecheck.arrays import NONE as _NONE, member, run_mask
+from hypecheck.arrays import NONE as _NONE, member
 
 _LOCK = threading.Lock()
 
@@ -132,6 +132,11 @@ def make_nlp(lang: str, lexical: Iterable[str] = ()) -> Language:
     return _pipeline(lang, BASE_LEXICAL | ({name.upper() for name in lexical} & _LEXICAL_NAMES))
 
 
+def clear_pipelines() -> None:
+    """Forget the pipelines built so far (the benchmarks start each run from fresh ones)."""
+    _pipeline.cache_clear()
+
+
 def _attr_name(key: object) -> str | None:
     return NAMES[key] if isinstance(key, int) and 0 <= key < len(NAMES) else None
 
@@ -227,7 +232,8 @@ class TokenTable:
     Every layer used to call ``Doc.to_array`` and ``Doc.text`` on its own; each
     of those walks all tokens. The table reads one array of
     ``LOWER, ORTH, SENT_START, IDX, IS_SPACE, IS_PUNCT, LIKE_NUM, LENGTH`` and derives
-    the rest with numpy, lazily. Build one per Doc and use it from one thread.
+    the rest with numpy, lazily: sentence ids, clause ids and the distinct word
+    forms. Build one per Doc and use it from one thread.
     """
 
     ATTRS = (LOWER, ORTH, SENT_START, IDX, IS_SPACE, IS_PUNCT, LIKE_NUM, LENGTH)
@@ -250,7 +256,9 @@ class TokenTable:
         self.sent_id = new_sent.cumsum() - 1
         self.sent_bounds = np.concatenate((new_sent.nonzero()[0], [self.n]))
         self._spans: dict[int, Span] = {}
-        self._forms: dict[int, Forms] = {}
+        self._columns: dict[int, list[int]] = {}
+        self._distinct: dict[int, list[int]] = {}
+        self._masks: dict[int, dict[int, int]] = {}
 
     def token_end(self, i: int) -> int:
         """Character offset just after token ``i``."""
@@ -278,54 +286,30 @@ class TokenTable:
     def sentences(self) -> list[Span]:
         return [self.sentence(k) for k in range(self.n_sentences)]
 
-    def forms(self, attr: int = LOWER) -> "Forms":
-        """The Doc's distinct ``attr`` values (LOWER or ORTH)."""
-        got = self._forms.get(attr)
+    def column(self, attr: int) -> list[int]:
+        """The LOWER or ORTH hash of every token, as Python ints (cached)."""
+        got = self._columns.get(attr)
         if got is None:
-            got = self._forms[attr] = Forms(self, self.lower if attr == LOWER else self.orth, attr == LOWER)
+            got = self._columns[attr] = (self.lower if attr == LOWER else self.orth).tolist()
         return got
 
+    def distinct(self, attr: int = LOWER) -> list[int]:
+        """The Doc's distinct LOWER or ORTH hashes (its word forms), in order of first use (cached)."""
+        got = self._distinct.get(attr)
+        if got is None:
+            got = self._distinct[attr] = list(dict.fromkeys(self.column(attr)))
+        return got
 
-class Forms:
-    """The distinct word forms of a Doc under one attribute (LOWER or ORTH).
-
-    Attributes
-    ----------
-    hashes : np.ndarray
-        The forms' hashes (uint64), sorted; a form's number is its place here.
-    strings : list of str
-        The forms' strings, sliced from the text at their first token (much
-        faster than StringStore lookups; LOWER is ``str.lower`` of the token
-        text in spaCy's languages).
-    form_of : np.ndarray
-        The form number of every token.
-    """
-
-    def __init__(self, table: TokenTable, hashes: np.ndarray, lower: bool) -> None:
-        order = np.argsort(hashes, kind="stable")
-        ordered = hashes[order]
-        new = run_mask(ordered)
-        self.hashes = ordered[new]
-        self.form_of = np.empty(len(hashes), dtype=np.int64)
-        self.form_of[order] = new.cumsum() - 1
-        first = order[new]  # the sort is stable: each form's first token
-        starts = table.idx[first]
-        text = table.text
-        strings = [text[a:b] for a, b in zip(starts.tolist(), (starts + table.length[first]).tolist())]
-        self.strings = [f.lower() for f in strings] if lower else strings
-        self._sent_id = table.sent_id
-        self._n_sentences = table.n_sentences
-        self._sentences: list[int] | None = None
-
-    def __len__(self) -> int:
-        return len(self.strings)
-
-    def sentence_mask(self, form: int) -> int:
-        """The sentences holding a token of ``form``, as a bit mask (bit ``k``: sentence ``k``)."""
-        if self._sentences is None:
-            bits = [1 << k for k in range(self._n_sentences)]
-            masks = [0] * len(self.strings)
-            for f, k in zip(self.form_of.tolist(), self._sent_id.tolist()):
-                masks[f] |= bits[k]
-            self._sentences = masks
-        return self._sentences[form]
+    def sentence_masks(self, attr: int, hashes: Iterable[int]) -> dict[int, int]:
+        """For each of ``hashes`` (LOWER or ORTH), the sentences holding a token of it, as a bit mask
+        (bit ``k``: sentence ``k``). The result also holds the masks of hashes asked for before."""
+        masks = self._masks.setdefault(attr, {})
+        wanted = [h for h in hashes if h not in masks]
+        if wanted:
+            fresh = dict.fromkeys(wanted, 0)
+            column = self.lower if attr == LOWER else self.orth
+            at = member(column, np.array(sorted(wanted), dtype=np.uint64)).nonzero()[0]
+            for h, k in zip(column[at].tolist(), self.sent_id[at].tolist()):
+                fresh[h] |= 1 << k
+            masks.update(fresh)
+        return masks

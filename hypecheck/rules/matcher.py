@@ -107,10 +107,11 @@ class PatternBank:
     keeps the rule pass close to the tokenizer's own speed; it never changes
     what matches within a sentence.
 
-    Anchors are checked on the Doc's distinct word forms, not its tokens: the
-    word anchors of all patterns in one sorted join; the regex anchors once per
-    form, remembered across documents, so a Doc only scans its new forms. A
-    pattern of one token out of a word list needs no Matcher at all.
+    Anchors are checked on word forms, not tokens, and remembered across
+    documents: per form (its hash) the bank keeps the anchors it meets, so a
+    Doc only looks up its distinct forms and tests its new ones (word anchors
+    by one dict lookup, regex anchors by one scan per regex over all new forms
+    at once). A pattern of one token out of a word list needs no Matcher at all.
     """
 
     def __init__(self, nlp: Language) -> None:
@@ -119,12 +120,12 @@ class PatternBank:
         self.single: list[tuple[str, int, np.ndarray]] = []  # one-token word lists: label, attribute, sorted hashes
         self.anchors: list[Anchor] = []  # distinct anchors; patterns share them (numbers, "%", ...)
         self._anchor_ids: dict[tuple, int] = {}
-        self._word_index: tuple[np.ndarray, list[list[int]]] | None = None  # built on first use
-        # Regex anchors per attribute, and per form hash the bit mask of those it meets. The memo
-        # spans documents, so each regex runs over a form once (until the memo is reset at
-        # MEMO_LIMIT forms), not over every form of every document.
+        self._word_index: dict[int, tuple[int, ...]] | None = None  # lower-case hash -> word anchors; built on first use
+        # Regex anchors per attribute, and per form hash the anchors it meets. The memo spans
+        # documents, so each anchor is tested on a form once (until the memo is reset at
+        # MEMO_LIMIT forms), not on every form of every document.
         self._regexes: dict[int, list[tuple[int, re.Pattern]]] = {LOWER: [], ORTH: []}
-        self._memo: dict[int, dict[int, int]] = {LOWER: {}, ORTH: {}}
+        self._memo: dict[int, dict[int, tuple[int, ...]]] = {LOWER: {}, ORTH: {}}
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.size = 0
 
@@ -144,13 +145,12 @@ class PatternBank:
             except (ValueError, TypeError, KeyError, re.error) as exc:  # spaCy's pattern validation errors, bad REGEX
                 detail = " ".join(str(exc).split())[:300]
                 raise RuleConfigError(message("E011", path=where, rule_id=rule_id, detail=f"bad token pattern: {detail}"), code="E011") from None
-            # word anchors first: they are checked in the one join, regex anchors one scan each
+            # word anchors first: the cheapest to rule a pattern out
             anchors = tuple(sorted(anchors, key=lambda i: self.anchors[i].words is None))
             self.matchers.append((matcher, anchors))
         if phrases:
             self.phrases.add(label, [self.nlp.make_doc(p) for p in phrases])
         self.size += len(patterns) + len(phrases)
-        self._word_index = None
 
     def _anchor_id(self, anchor: Anchor) -> int:
         key = (anchor.words, getattr(anchor.lower_regex, "pattern", None), getattr(anchor.text_regex, "pattern", None))
@@ -162,62 +162,57 @@ class PatternBank:
             elif anchor.text_regex is not None:
                 self._regexes[ORTH].append((len(self.anchors) - 1, anchor.text_regex))
             self._memo = {LOWER: {}, ORTH: {}}
+            self._word_index = None
         return self._anchor_ids[key]
 
-    def _words(self) -> tuple[np.ndarray, list[list[int]]]:
-        """All word anchors' lower-case hashes, sorted, and for each hash the anchors that hold it."""
+    def _words(self) -> dict[int, tuple[int, ...]]:
+        """Every word anchor's lower-case hash, and the anchors holding it."""
         index = self._word_index
         if index is None:
             by_hash: dict[int, list[int]] = {}
             for i, anchor in enumerate(self.anchors):
                 for word in anchor.words or ():
                     by_hash.setdefault(self.nlp.vocab.strings.add(word), []).append(i)
-            hashes = sorted(by_hash)
-            index = self._word_index = (np.array(hashes, dtype=np.uint64), [by_hash[h] for h in hashes])
+            index = self._word_index = {h: tuple(ids) for h, ids in by_hash.items()}
         return index
 
-    def _word_hits(self, table: TokenTable) -> dict[int, list[int]]:
-        """For each word anchor present in the Doc, the indices of the Doc's LOWER forms that meet it."""
-        hashes, holders = self._words()
-        uniq = table.forms(LOWER).hashes
-        hits: dict[int, list[int]] = {}
-        if not len(hashes) or not len(uniq):
-            return hits
-        j = hashes.searchsorted(uniq)
-        inside = (j < len(hashes)).nonzero()[0]
-        found = inside[hashes[j[inside]] == uniq[inside]]
-        for form, h in zip(found.tolist(), j[found].tolist()):
-            for anchor in holders[h]:
-                hits.setdefault(anchor, []).append(form)
-        return hits
-
-    def _regex_hits(self, table: TokenTable, attr: int, hits: dict[int, list[int]]) -> None:
-        """Add, for each regex anchor on ``attr`` present in the Doc, the indices of the forms meeting it."""
+    def _learn(self, attr: int, new: list[int], table: TokenTable) -> dict[int, tuple[int, ...]]:
+        """The anchors each of the forms ``new`` (hashes under ``attr``) meets; remembered in the memo."""
+        found: dict[int, list[int]] = {}
+        if attr == LOWER:
+            words = self._words()
+            for h in new:
+                ids = words.get(h)
+                if ids:
+                    found[h] = list(ids)
         regexes = self._regexes[attr]
-        if not regexes:
-            return
-        forms = table.forms(attr)
-        strings = forms.strings
-        memo = self._memo[attr]
-        keys = forms.hashes.tolist()
-        masks = [memo.get(h) for h in keys]
-        new = [j for j, m in enumerate(masks) if m is None]
-        if new:
-            if len(memo) + len(new) > MEMO_LIMIT:
-                memo.clear()
-            fresh = dict.fromkeys(new, 0)
-            joined = JoinedStrings([strings[j] for j in new])
-            for bit, (_, rx) in enumerate(regexes):
+        if regexes:
+            strings = table.doc.vocab.strings
+            joined = JoinedStrings([strings[h] for h in new])
+            for anchor, rx in regexes:
                 for k in joined.matching(rx):
-                    fresh[new[k]] |= 1 << bit
-            for j, mask in fresh.items():
-                memo[keys[j]] = masks[j] = mask
-        for j, known in enumerate(masks):
-            mask = known or 0
-            while mask:
-                low = mask & -mask
-                hits.setdefault(regexes[low.bit_length() - 1][0], []).append(j)
-                mask ^= low
+                    found.setdefault(new[k], []).append(anchor)
+        learned = {h: tuple(found[h]) if h in found else () for h in new}
+        memo = self._memo[attr]
+        if len(memo) + len(new) > MEMO_LIMIT:
+            memo.clear()
+        memo.update(learned)
+        return learned
+
+    def _anchor_hits(self, table: TokenTable) -> dict[int, list[int]]:
+        """For each anchor some token of the Doc meets, the hashes of the forms meeting it."""
+        hits: dict[int, list[int]] = {}
+        for attr in (LOWER, ORTH):
+            if not self._regexes[attr] and (attr == ORTH or not self._words()):
+                continue
+            memo = self._memo[attr]
+            forms = table.distinct(attr)
+            known = [memo.get(h) for h in forms]
+            learned = self._learn(attr, [h for h, ids in zip(forms, known) if ids is None], table) if None in known else {}
+            for h, ids in zip(forms, known):
+                for anchor in learned[h] if ids is None else ids:
+                    hits.setdefault(anchor, []).append(h)
+        return hits
 
     def __call__(self, doc: Doc, table: TokenTable | None = None) -> list[Match]:
         """Every match in ``doc``, sorted by position (``table``: the Doc's TokenTable, when the caller has one)."""
@@ -225,25 +220,40 @@ class PatternBank:
         found: set[tuple[str, int, int]] = set()
         if (self.matchers or self.single) and len(doc):
             table = TokenTable(doc) if table is None else table
-            hits: dict[int, list[int]] = self._word_hits(table)  # anchor id -> forms meeting it
-            self._regex_hits(table, LOWER, hits)
-            self._regex_hits(table, ORTH, hits)
             for label, attr, hashes in self.single:  # no Matcher: the same test, on the whole token array at once
                 column = table.lower if attr == LOWER else table.orth
                 found.update((label, i, i + 1) for i in member(column, hashes).nonzero()[0].tolist())
-            where: dict[int, int] = {}  # anchor id -> bit mask of the sentences holding it
-            for matcher, anchors in self.matchers:
-                if anchors and anchors[0] not in hits:
-                    continue  # its first anchor (a word anchor, if it has one) is absent: most patterns stop here
-                for span in self._windows(table, anchors, hits, where):
-                    offset = span.start
-                    found.update((strings[key], s + offset, e + offset) for key, s, e in matcher(span))
+            if self.matchers:
+                hits = self._anchor_hits(table)  # anchor id -> hashes of the forms meeting it
+                where: dict[int, int] = {}  # anchor id -> bit mask of the sentences holding it
+                for matcher, anchors in self.matchers:
+                    if anchors and anchors[0] not in hits:
+                        continue  # its first anchor (a word anchor, if it has one) is absent: most patterns stop here
+                    if not where and anchors:  # the first pattern that may match: the sentences of every anchor at once
+                        where = self._anchor_sentences(table, hits)
+                    for span in self._windows(table, anchors, where):
+                        offset = span.start
+                        found.update((strings[key], s + offset, e + offset) for key, s, e in matcher(span))
         if len(self.phrases):
             found.update((strings[key], s, e) for key, s, e in self.phrases(doc))
         return [Match(label, s, e) for label, s, e in sorted(found, key=lambda t: (t[1], t[2], t[0]))]
 
-    def _windows(self, table: TokenTable, anchors: tuple[int, ...], hits: dict[int, list[int]],
-                 where: dict[int, int]) -> list[Span]:
+    def _anchor_sentences(self, table: TokenTable, hits: dict[int, list[int]]) -> dict[int, int]:
+        """For each anchor in ``hits``, the sentences holding a token that meets it, as a bit mask."""
+        by_attr: dict[int, set[int]] = {LOWER: set(), ORTH: set()}
+        for anchor, forms in hits.items():
+            by_attr[ORTH if self.anchors[anchor].text_regex is not None else LOWER].update(forms)
+        masks = {attr: table.sentence_masks(attr, forms) for attr, forms in by_attr.items() if forms}
+        where = {}
+        for anchor, forms in hits.items():
+            of_form = masks[ORTH if self.anchors[anchor].text_regex is not None else LOWER]
+            mask = 0
+            for h in forms:
+                mask |= of_form[h]
+            where[anchor] = mask
+        return where
+
+    def _windows(self, table: TokenTable, anchors: tuple[int, ...], where: dict[int, int]) -> list[Span]:
         """The sentences holding every anchor of the pattern (the whole Doc when it has none).
 
         Patterns match within one sentence, so a sentence lacking one of the
@@ -253,17 +263,7 @@ class PatternBank:
             return [table.doc[:]]
         common = -1  # all sentences
         for i in anchors:
-            mask = where.get(i)
-            if mask is None:
-                forms = hits.get(i)
-                if not forms:
-                    return []  # no token of the Doc meets this anchor
-                table_forms = table.forms(ORTH if self.anchors[i].text_regex is not None else LOWER)
-                mask = 0
-                for j in forms:
-                    mask |= table_forms.sentence_mask(j)
-                where[i] = mask
-            common &= mask
+            common &= where.get(i, 0)  # no token of the Doc meets an anchor missing here
             if not common:
                 return []
         spans = []

@@ -38,6 +38,33 @@ def test_terms_skip_whitespace_and_lowercase(nlp_en):
     assert all(t.strip() == t and t for t in out)
 
 
+@pytest.mark.parametrize("memo_limit", [F.FORM_MEMO_LIMIT, 7])
+def test_array_terms_equal_token_terms_on_the_corpus(monkeypatch, memo_limit):
+    """The array paths (token_words, sentence_term_keys, with the per-form memo) give what
+    ``terms`` gives token by token; a tiny memo that starts over all the time changes nothing."""
+    from collections import Counter
+    from pathlib import Path
+
+    from hypecheck.nlp import TokenTable, make_nlp, parse
+    from hypecheck.train import load_corpus
+
+    monkeypatch.setattr(F, "FORM_MEMO_LIMIT", memo_limit)
+    monkeypatch.setattr(F, "_FORM_CLASS", {})
+    records = sorted(load_corpus(Path(__file__).resolve().parents[3] / "corpora"), key=lambda r: r["id"])[::25]
+    texts = [(r["lang"], r["text"]) for r in records] + [("de", "Kurs +40 %, dann 3,5 Mio. € -- 1.000 Euro!!")]
+    for lang, text in texts + texts[:5]:
+        doc = parse(make_nlp(lang), text)
+        table = TokenTable(doc, text)
+        sents = F.sentences(doc, table)
+        words = F.token_words(doc, table)
+        rows, keys = F.sentence_term_keys(table, sents)
+        for i, sent in enumerate(sents):
+            expected = F.terms(sent.span)
+            assert F.terms_of(words[sent.span.start : sent.span.end]) == expected, text[:80]
+            assert Counter(keys[rows == i].tolist()) == Counter(F.term_keys(expected).tolist()), text[:80]
+    assert len(F._FORM_CLASS) <= max(memo_limit, 400)
+
+
 def test_terms_of_empty_doc(nlp_de):
     assert F.terms(nlp_de("")) == []
 
