@@ -36,7 +36,6 @@ def main() -> int:
     args = parser.parse_args()
 
     import spacy
-    from spacy.attrs import LOWER, ORTH
 
     from hypecheck import features as F
     from hypecheck.detector import Analysis, Detector
@@ -75,7 +74,6 @@ def main() -> int:
             doc = parse(parts.nlp, text)
             marks.append(clock())
             table = TokenTable(doc, text)
-            table.distinct(LOWER), table.distinct(ORTH)
             marks.append(clock())
             evidence = parts.rules(doc, table)
             marks.append(clock())
@@ -87,7 +85,7 @@ def main() -> int:
             sents = F.sentences(doc, table)
             rows, keys = F.sentence_term_keys(table, sents)
             marks.append(clock())
-            feats = [F.sentence_features(s, len(sents), evidence, text) for s in sents]
+            feats = F.sentence_feature_rows(sents, evidence, text)
             marks.append(clock())
             analysis = Analysis(text, lang, doc, sents, evidence, cues, signals, feats, rows, keys)
             det.assess_analysis(analysis, title=None, source="x", doc_id=None)

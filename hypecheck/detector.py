@@ -13,6 +13,7 @@ module-wide because the Detectors of a process share the pipelines that
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: Characters scored at most per document; longer texts are cut with a warning.
 MAX_CHARS = 300_000
+#: Documents ``score_many`` scores together: the sentence model runs once per batch.
+BATCH_SIZE = 16
 
 #: One lock per language around the spaCy pass and the matchers. ``make_nlp`` hands the
 #: same pipeline (tokenizer caches, StringStore) to every Detector of the process whose
@@ -114,6 +117,23 @@ def map_ordered(func: Callable[[_T], _R], items: Iterable[_T], n_jobs: int = 1) 
         pool.shutdown(wait=True)
 
 
+def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """Lists of up to ``size`` consecutive items, read lazily."""
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """What an Assessment carries besides the analysis: where the text came from, and warnings."""
+
+    title: str | None
+    source: str
+    doc_id: str | None
+    warnings: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Analysis:
     """Everything the rules and features layers know about one normalised text."""
@@ -125,7 +145,7 @@ class Analysis:
     evidence: list[Evidence]
     cues: list[Match]
     signals: dict[str, Any]
-    sentence_features: list[dict[str, float]]
+    sentence_features: F.FeatureRows
     term_rows: np.ndarray  # the sentences' terms as keys: term_keys[i] belongs to sentences[term_rows[i]]
     term_keys: np.ndarray
 
@@ -133,7 +153,7 @@ class Analysis:
     def sentence_terms(self) -> list[list[str]]:
         """The terms of every sentence as strings (training reads them; scoring uses the keys)."""
         words = F.token_words(self.doc, TokenTable(self.doc, self.text))
-        return [F.terms_of(words[s.span.start : s.span.end]) for s in self.sentences]
+        return [F.terms_of(words[s.token_start : s.token_end]) for s in self.sentences]
 
     @property
     def doc_terms(self) -> list[str]:
@@ -267,32 +287,42 @@ class Detector:
             signals = parts.signals(doc, cues, table)
         sents = F.sentences(doc, table)
         term_rows, term_keys = F.sentence_term_keys(table, sents)
-        sent_feats = [F.sentence_features(s, len(sents), evidence, text) for s in sents]
+        sent_feats = F.sentence_feature_rows(sents, evidence, text)
         return Analysis(text, lang, doc, sents, evidence, cues, signals, sent_feats, term_rows, term_keys)
 
     # -- layers 5-6 ------------------------------------------------------------
     def assess_analysis(self, analysis: Analysis, *, title: str | None, source: str, doc_id: str | None,
                         warnings: Sequence[str] = ()) -> Assessment:
         """Score an Analysis with the model (or rules alone) and build the Assessment."""
+        return self.assess_analyses([(analysis, _Meta(title, source, doc_id, tuple(warnings)))])[0]
+
+    def assess_analyses(self, batch: Sequence[tuple[Analysis, "_Meta"]]) -> list[Assessment]:
+        """:meth:`assess_analysis` for many documents: the sentence model scores all their sentences
+        in one pass (the same probabilities as one document at a time, at a fraction of the cost)."""
         if self.model is not None:
-            sent_probs = self.model.sentence_probs_keys(len(analysis.sentences), analysis.term_rows, analysis.term_keys,
-                                                        analysis.sentence_features)
-            doc_feats = F.document_features(analysis.evidence, analysis.signals, sent_probs)
-            doc_terms = analysis.doc_terms if self.model.document.vocab else []  # the bundled model reads none
-            probability = self.model.document_probability(doc_terms, doc_feats)
-            info = self.model.info()
-        else:
-            sent_probs = None
-            probability = rules_only_probability(analysis.evidence)
-            info = self.model_info
-        findings = make_findings(analysis.text, analysis.evidence, analysis.sentences, sent_probs, self.config)
-        return assess(text=analysis.text, title=title, source=source, doc_id=doc_id, language=analysis.language,
-                      probability=probability, findings=findings, signals=analysis.signals, warnings=warnings,
-                      model_info=info, config=self.config)
+            all_probs = self.model.sentence_probs_batch(
+                [(len(a.sentences), a.term_rows, a.term_keys, a.sentence_features) for a, _ in batch])
+        out = []
+        for k, (analysis, meta) in enumerate(batch):
+            if self.model is not None:
+                sent_probs: list[dict[str, float]] | None = all_probs[k]
+                doc_feats = F.document_features(analysis.evidence, analysis.signals, all_probs[k])
+                doc_terms = analysis.doc_terms if self.model.document.vocab else []  # the bundled model reads none
+                probability = self.model.document_probability(doc_terms, doc_feats)
+                info = self.model.info()
+            else:
+                sent_probs = None
+                probability = rules_only_probability(analysis.evidence)
+                info = self.model_info
+            findings = make_findings(analysis.text, analysis.evidence, analysis.sentences, sent_probs, self.config)
+            out.append(assess(text=analysis.text, title=meta.title, source=meta.source, doc_id=meta.doc_id,
+                              language=analysis.language, probability=probability, findings=findings,
+                              signals=analysis.signals, warnings=meta.warnings, model_info=info, config=self.config))
+        return out
 
     # -- public API --------------------------------------------------------------
-    def score_document(self, document: Document, *, lang: str | None = None) -> Assessment:
-        """Score a Document (from a loader); raises InputError when it holds no text."""
+    def _prepare(self, document: Document, lang: str | None) -> tuple[str, str, "_Meta"]:
+        """Normalise a Document: ``(text, lang, meta)``; raises InputError when it holds no text."""
         text, title = prepare(document)
         warnings = list(document.warnings)
         if not text:
@@ -304,8 +334,12 @@ class Detector:
             lang, confidence = detect_language(text)
             if confidence < 0.6:
                 warnings.append(message("W002", lang=lang))
-        analysis = self.analyze(text, lang)
-        return self.assess_analysis(analysis, title=title, source=document.source, doc_id=document.id, warnings=warnings)
+        return text, lang, _Meta(title, document.source, document.id, tuple(warnings))
+
+    def score_document(self, document: Document, *, lang: str | None = None) -> Assessment:
+        """Score a Document (from a loader); raises InputError when it holds no text."""
+        text, lang, meta = self._prepare(document, lang)
+        return self.assess_analyses([(self.analyze(text, lang), meta)])[0]
 
     def score(self, text: str, *, title: str | None = None, lang: str | None = None, source: str = "<text>",
               id: str | None = None, html: bool = False) -> Assessment:
@@ -362,8 +396,9 @@ class Detector:
         ----------
         items : iterable of str, Document or mapping
             Texts, Documents, or mappings with ``text`` and optionally
-            ``title``, ``id``, ``source``, ``lang``, ``html``. Read lazily:
-            a generator of any length is fine.
+            ``title``, ``id``, ``source``, ``lang``, ``html``. Read lazily,
+            :data:`BATCH_SIZE` items at a time (the sentence model scores a
+            batch in one pass), so a generator of any length is fine.
         n_jobs : int
             Threads to use (``-1``: one per CPU). Results are the same as with
             ``n_jobs=1`` and come back in input order.
@@ -385,16 +420,37 @@ class Detector:
         >>> [a.language for a in hypecheck.load().score_many(texts, n_jobs=2)]
         ['de', 'de']
         """
-        def one(item: str | Document | Mapping[str, Any]) -> Assessment:
+        def document(item: str | Document | Mapping[str, Any]) -> tuple[Document, str | None]:
             if isinstance(item, Document):
-                return self.score_document(item, lang=lang)
+                return item, lang
             if isinstance(item, str):
-                return self.score(item, lang=lang)
-            return self.score(item["text"], title=item.get("title"), id=item.get("id"),
-                              source=item.get("source", "<text>"), lang=item.get("lang", lang),
-                              html=bool(item.get("html", False)))
+                return Document(text=item, source="<text>"), lang
+            text, source = item["text"], item.get("source", "<text>")
+            if not isinstance(text, str):
+                raise InputError(f"{source}: expected str, got {type(text).__name__}", code="E002")
+            return Document(text=text, title=item.get("title"), source=source, id=item.get("id"),
+                            is_html=bool(item.get("html", False))), item.get("lang", lang)
 
-        return map_ordered(one, items, n_jobs)
+        def batch(items: list[str | Document | Mapping[str, Any]]) -> list[Assessment | BaseException]:
+            done: list[tuple[Analysis, _Meta]] = []
+            failed: list[BaseException] = []
+            for item in items:
+                try:
+                    text, code, meta = self._prepare(*document(item))
+                    done.append((self.analyze(text, code), meta))
+                except Exception as exc:  # raised at its item's place, after the items before it
+                    failed.append(exc)
+                    break
+            return [*self.assess_analyses(done), *failed]
+
+        def run() -> Iterator[Assessment]:
+            for results in map_ordered(batch, _batches(items, BATCH_SIZE), n_jobs):
+                for result in results:
+                    if isinstance(result, BaseException):
+                        raise result
+                    yield result
+
+        return run()
 
 
 # -- hypecheck.load: one cached Detector per distinct set of arguments --------------------

@@ -13,7 +13,9 @@ Training (sklearn) and scoring (numpy) call these same functions.
 
 from __future__ import annotations
 
+import bisect
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -22,7 +24,7 @@ from spacy.attrs import LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
-from hypecheck.arrays import run_starts
+from hypecheck.arrays import HashMemo, run_starts
 from hypecheck.nlp import TokenTable
 from hypecheck.types import CATEGORIES, Evidence
 
@@ -31,12 +33,18 @@ KEEP_PUNCT = frozenset({"%", "!", "€", "$", "?"})
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of the normalised text: character offsets and the spaCy span."""
+    """A sentence of the normalised text: trimmed character offsets, and its tokens in ``doc``."""
 
     start: int
     end: int
-    span: Span
+    token_start: int  # the sentence's tokens are doc[token_start:token_end], edge white space included
+    token_end: int
     index: int
+    doc: Doc
+
+    @property
+    def span(self) -> Span:
+        return self.doc[self.token_start : self.token_end]
 
 
 def sentences(doc: Doc, table: TokenTable | None = None) -> list[Sentence]:
@@ -51,7 +59,9 @@ def sentences(doc: Doc, table: TokenTable | None = None) -> list[Sentence]:
     last = np.concatenate((first[1:], [len(solid)])) - 1
     starts = table.idx[solid[first]].tolist()
     ends = (table.idx[solid[last]] + table.length[solid[last]]).tolist()
-    return [Sentence(a, e, table.sentence(k), i) for i, (k, a, e) in enumerate(zip(kept.tolist(), starts, ends))]
+    bounds = table.sent_bounds
+    return [Sentence(a, e, b, c, i, doc) for i, (a, e, b, c) in
+            enumerate(zip(starts, ends, bounds[kept].tolist(), bounds[kept + 1].tolist()))]
 
 
 def token_words(doc: Doc, table: TokenTable | None = None) -> list[str | None]:
@@ -61,18 +71,19 @@ def token_words(doc: Doc, table: TokenTable | None = None) -> list[str | None]:
         return []
     number_like, dropped = _token_classes(table)
     strings = doc.vocab.strings
-    out = np.array([strings[h] for h in table.column(LOWER)], dtype=object)
+    out = np.array([strings[h] for h in table.lower.tolist()], dtype=object)
     out[table.like_num | number_like] = "<num>"
     out[table.is_punct & dropped] = None
     out[table.is_space] = None
     return out.tolist()
 
 
-#: Per lower-cased form (its hash), remembered across documents: bit 1 set when the form reads
-#: as a number, bit 2 when it is punctuation that terms drop (if the token is punctuation).
-_FORM_CLASS: dict[int, int] = {}
 #: Forms ``_FORM_CLASS`` holds at most; it starts over when full.
 FORM_MEMO_LIMIT = 200_000
+#: Per lower-cased form (its hash), remembered across documents: bit 1 set when the form reads
+#: as a number, bit 2 when it is punctuation that terms drop (if the token is punctuation).
+_FORM_CLASS = HashMemo(FORM_MEMO_LIMIT)
+_FORM_LOCK = threading.Lock()  # features run outside the pipeline's lock
 
 
 def _form_class(form: str) -> int:
@@ -85,18 +96,16 @@ def _token_classes(table: TokenTable) -> tuple[np.ndarray, np.ndarray]:
 
     Decided once per form and remembered: a document only looks its forms up.
     """
-    memo = _FORM_CLASS
-    column = table.column(LOWER)
-    codes = [memo.get(h, -1) for h in column]
-    if -1 in codes:
-        strings = table.doc.vocab.strings
-        learned = {h: _form_class(strings[h]) for h, c in zip(column, codes) if c < 0}
-        codes = [learned[h] if c < 0 else c for h, c in zip(column, codes)]
-        if len(memo) + len(learned) > FORM_MEMO_LIMIT:
-            memo.clear()
-        memo.update(learned)
-    array = np.array(codes, dtype=np.int8)
-    return (array & 1).astype(bool), (array & 2).astype(bool)
+    with _FORM_LOCK:
+        codes = _FORM_CLASS.lookup(table.lower)
+        unknown = (codes < 0).nonzero()[0]
+        if len(unknown):
+            hashes = table.lower[unknown].tolist()
+            strings = table.doc.vocab.strings
+            learned = {h: _form_class(strings[h]) for h in hashes}
+            codes[unknown] = [learned[h] for h in hashes]
+            _FORM_CLASS.add(learned)
+    return (codes & 1).astype(bool), (codes & 2).astype(bool)
 
 
 #: Term keys: a unigram's key is spaCy's id of its string (the token's LOWER hash, or that of
@@ -137,7 +146,7 @@ def sentence_term_keys(table: TokenTable, sents: Sequence[Sentence]) -> tuple[np
     kept = ~table.is_space & ~(table.is_punct & dropped)
     keys = np.where(table.like_num | number_like, np.uint64(NUM_KEY), table.lower)[kept]
     row_of = np.full(table.n_sentences, -1, dtype=np.int64)
-    row_of[table.sent_id[[s.span.start for s in sents]]] = np.arange(len(sents))
+    row_of[table.sent_id[[s.token_start for s in sents]]] = np.arange(len(sents))
     rows = row_of[table.sent_id[kept]]
     same = rows[1:] == rows[:-1]
     return (np.concatenate((rows, rows[:-1][same])),
@@ -167,32 +176,82 @@ def terms(tokens: Iterable) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
-def _in(ev: Evidence, sent: Sentence) -> bool:
-    return ev.start < sent.end and ev.end > sent.start
+#: The named features of a sentence, in the column order of :class:`FeatureRows`.
+SENTENCE_FEATURES = (*(f"rule:{c}" for c in CATEGORIES), "rule:any", "rule:n",
+                     "len", "pos:first", "pos:last", "pos:tail", "excl", "pct")
+_RULE_COLUMN = {f"rule:{c}": j for j, c in enumerate(CATEGORIES)}
+_ANY = len(CATEGORIES)  # column of rule:any; rule:n follows, then the shape features
+
+
+@dataclass(frozen=True)
+class FeatureRows:
+    """Named features of many rows as one array (scoring reads it as is; training reads :meth:`dicts`).
+
+    ``present`` marks the entries a feature dict holds: the rule features exist
+    only for sentences with evidence, the shape features always.
+    """
+
+    names: tuple[str, ...]
+    values: np.ndarray  # (n_rows, len(names))
+    present: np.ndarray  # bool, same shape
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def dicts(self) -> list[dict[str, float]]:
+        """One ``{name: value}`` dict per row, as scikit-learn's DictVectorizer takes them."""
+        names = self.names
+        return [{names[j]: v for j, (v, p) in enumerate(zip(row, has)) if p}
+                for row, has in zip(self.values.tolist(), self.present.tolist())]
+
+
+def sentence_feature_rows(sents: Sequence[Sentence], evidence: Sequence[Evidence], text: str | None = None,
+                          n_sentences: int | None = None) -> FeatureRows:
+    """Rule evidence and shape features of every sentence of a document (``text``: the Doc's text).
+
+    - ``rule:<category>``: the strongest evidence of that category touching the sentence;
+      ``rule:any``: the strongest of all; ``rule:n``: log(1 + pieces of evidence);
+    - ``len``: log(1 + whitespace-separated words) / 5; ``pos:first``/``pos:last``: the
+      document's first/last sentence; ``pos:tail``: one of the last three of a document of
+      more than four; ``excl``: holds "!"; ``pct``: holds "%", "prozent" or "percent".
+    """
+    n = len(sents) if n_sentences is None else n_sentences
+    values = np.zeros((len(sents), len(SENTENCE_FEATURES)))
+    present = np.zeros(values.shape, dtype=bool)
+    present[:, _ANY + 2 :] = True
+    if not len(sents):
+        return FeatureRows(SENTENCE_FEATURES, values, present)
+    full = sents[0].doc.text if text is None else text
+    shape = []
+    for sent in sents:
+        part = full[sent.start : sent.end]
+        lowered = part.lower()
+        k = sent.index
+        shape.append((math.log1p(len(part.split())) / 5.0, k == 0, k == n - 1, k >= n - 3 and n > 4, "!" in part,
+                      "%" in part or "prozent" in lowered or "percent" in lowered))
+    values[:, _ANY + 2 :] = shape
+    if evidence:
+        starts = [s.start for s in sents]
+        ends = [s.end for s in sents]  # sentences do not overlap: both lists ascend
+        best = [0.0] * len(sents)
+        count = [0] * len(sents)
+        for ev in evidence:
+            col = _RULE_COLUMN[f"rule:{ev.category}"]
+            for k in range(bisect.bisect_right(ends, ev.start), bisect.bisect_left(starts, ev.end)):
+                values[k, col] = max(values[k, col], ev.score) if present[k, col] else ev.score
+                present[k, col] = True
+                best[k] = max(best[k], ev.score)
+                count[k] += 1
+        for k, top in enumerate(best):
+            if top:
+                values[k, _ANY], values[k, _ANY + 1] = top, math.log1p(count[k])
+                present[k, _ANY : _ANY + 2] = True
+    return FeatureRows(SENTENCE_FEATURES, values, present)
 
 
 def sentence_features(sent: Sentence, n_sentences: int, evidence: Sequence[Evidence], text: str | None = None) -> dict[str, float]:
-    """Rule evidence and shape features of one sentence (``text``: the Doc's text, to avoid rebuilding it)."""
-    feats: dict[str, float] = {}
-    best = 0.0
-    for ev in evidence:
-        if not _in(ev, sent):
-            continue
-        key = f"rule:{ev.category}"
-        feats[key] = max(feats.get(key, 0.0), ev.score)
-        best = max(best, ev.score)
-    if best:
-        feats["rule:any"] = best
-        feats["rule:n"] = math.log1p(sum(1 for ev in evidence if _in(ev, sent)))
-    text = (sent.span.doc.text if text is None else text)[sent.start : sent.end]
-    lowered = text.lower()
-    feats["len"] = math.log1p(len(text.split())) / 5.0  # whitespace-separated words
-    feats["pos:first"] = float(sent.index == 0)
-    feats["pos:last"] = float(sent.index == n_sentences - 1)
-    feats["pos:tail"] = float(sent.index >= n_sentences - 3 and n_sentences > 4)
-    feats["excl"] = float("!" in text)
-    feats["pct"] = float("%" in text or "prozent" in lowered or "percent" in lowered)
-    return feats
+    """The named features of one sentence as a dict (see :func:`sentence_feature_rows`)."""
+    return sentence_feature_rows([sent], evidence, text, n_sentences).dicts()[0]
 
 
 def document_features(

@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 import math
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from hypecheck.arrays import run_starts
 from hypecheck.errors import ModelError, message
+
+if TYPE_CHECKING:  # features imports spaCy: model-only tools load without it
+    from hypecheck.features import FeatureRows
 
 FORMAT = "hypecheck.model/1"
 DEFAULT_MODEL_DIR = Path(__file__).parent / "data" / "model"
@@ -79,10 +82,25 @@ class LinearBlock:
         columns = [self.dict_index[n] for n in names]
         return {n: i for i, n in enumerate(names)}, np.ascontiguousarray(self.coef[:, columns].T)
 
+    @cached_property
+    def _rows_coefs(self) -> dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]]:
+        return {}
+
+    def _rows_coef(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """For feature rows with columns ``names``: the columns the model knows, and their coefficients."""
+        got = self._rows_coefs.get(names)
+        if got is None:
+            number, dict_coef = self._dict_coef
+            known = [j for j, name in enumerate(names) if name in number]
+            got = self._rows_coefs[names] = (np.asarray(known, dtype=np.int64),
+                                             np.ascontiguousarray(dict_coef[[number[names[j]] for j in known]]))
+        return got
+
     def decision_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
-                      features: Sequence[Mapping[str, float]]) -> np.ndarray:
+                      features: "FeatureRows | Sequence[Mapping[str, float]]") -> np.ndarray:
         """:meth:`decision` for many rows at once, the terms given as keys: ``keys[i]`` belongs to row
-        ``rows[i]`` (from :func:`hypecheck.features.sentence_term_keys`). Shape (n_rows, n_outputs)."""
+        ``rows[i]`` (from :func:`hypecheck.features.sentence_term_keys`), the named features as
+        :class:`~hypecheck.features.FeatureRows` or one dict per row. Shape (n_rows, n_outputs)."""
         z = np.empty((n_rows, len(self.intercept)))
         z[:] = self.intercept
         if not n_rows:
@@ -107,6 +125,11 @@ class LinearBlock:
                 vals = vals / norms[r]
                 starts = run_starts(r)  # cells come sorted by row
                 z[r[starts]] += np.add.reduceat(self._coef_t[cols] * vals[:, None], starts, axis=0)
+        if not isinstance(features, Sequence):  # FeatureRows: absent entries hold 0, as in a dict without them
+            known, coef = self._rows_coef(features.names)
+            if len(known):
+                z += features.values[:, known] @ coef
+            return z
         number, dict_coef = self._dict_coef
         if number:
             dense = np.zeros((n_rows, len(number)))
@@ -182,12 +205,36 @@ class Model:
         return dict(zip(self.sentence.labels, probs.tolist()))
 
     def sentence_probs_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
-                            features: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+                            features: "FeatureRows | Sequence[Mapping[str, float]]") -> list[dict[str, float]]:
         """:meth:`sentence_probs` for all sentences of a document, the terms given as keys
         (see :meth:`LinearBlock.decision_keys`)."""
         probs = sigmoid(self.sentence.decision_keys(n_rows, rows, keys, features))
         labels = self.sentence.labels
         return [dict(zip(labels, row)) for row in probs.tolist()]
+
+    def sentence_probs_batch(self, docs: Sequence[tuple[int, np.ndarray, np.ndarray, "FeatureRows"]]
+                             ) -> list[list[dict[str, float]]]:
+        """:meth:`sentence_probs_keys` for the sentences of many documents in one pass.
+
+        ``docs``: per document ``(n_rows, rows, keys, features)``. Every row is
+        scored on its own, so the probabilities are those of one document at a time.
+        """
+        if not docs:
+            return []
+        sizes = [n for n, _, _, _ in docs]
+        offsets = np.cumsum([0, *sizes[:-1]])
+        rows = np.concatenate([r + off for (_, r, _, _), off in zip(docs, offsets.tolist())])
+        keys = np.concatenate([k for _, _, k, _ in docs])
+        first = docs[0][3]
+        features = replace(first, values=np.concatenate([f.values for _, _, _, f in docs]),
+                           present=np.concatenate([f.present for _, _, _, f in docs]))
+        probs = sigmoid(self.sentence.decision_keys(sum(sizes), rows, keys, features)).tolist()
+        labels = self.sentence.labels
+        out, at = [], 0
+        for n in sizes:
+            out.append([dict(zip(labels, row)) for row in probs[at : at + n]])
+            at += n
+        return out
 
     def document_probability(self, terms: Sequence[str], features: Mapping[str, float]) -> float:
         """Calibrated probability that a moderator would judge the document promotional."""

@@ -149,7 +149,8 @@ _LEXICAL_NAMES = frozenset(filter(None, map(_attr_name, LEX_ATTRS))) | {"IS_STOP
 def _pipeline(lang: str, lexical: frozenset[str]) -> Language:
     with _LOCK:
         nlp = spacy.blank(lang)
-        nlp.vocab.lex_attr_getters = {key: get for key, get in nlp.vocab.lex_attr_getters.items()
+        getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]  # missing from spaCy's stub
+        nlp.vocab.lex_attr_getters = {key: get for key, get in getters.items()  # type: ignore[attr-defined]
                                       if _attr_name(key) in lexical}
         infixes = list(nlp.Defaults.infixes or ()) + list(GLUE_INFIXES)
         nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]  # a Tokenizer here
@@ -232,8 +233,7 @@ class TokenTable:
     Every layer used to call ``Doc.to_array`` and ``Doc.text`` on its own; each
     of those walks all tokens. The table reads one array of
     ``LOWER, ORTH, SENT_START, IDX, IS_SPACE, IS_PUNCT, LIKE_NUM, LENGTH`` and derives
-    the rest with numpy, lazily: sentence ids, clause ids and the distinct word
-    forms. Build one per Doc and use it from one thread.
+    the rest with numpy, lazily. Build one per Doc and use it from one thread.
     """
 
     ATTRS = (LOWER, ORTH, SENT_START, IDX, IS_SPACE, IS_PUNCT, LIKE_NUM, LENGTH)
@@ -256,9 +256,6 @@ class TokenTable:
         self.sent_id = new_sent.cumsum() - 1
         self.sent_bounds = np.concatenate((new_sent.nonzero()[0], [self.n]))
         self._spans: dict[int, Span] = {}
-        self._columns: dict[int, list[int]] = {}
-        self._distinct: dict[int, list[int]] = {}
-        self._masks: dict[int, dict[int, int]] = {}
 
     def token_end(self, i: int) -> int:
         """Character offset just after token ``i``."""
@@ -285,31 +282,3 @@ class TokenTable:
 
     def sentences(self) -> list[Span]:
         return [self.sentence(k) for k in range(self.n_sentences)]
-
-    def column(self, attr: int) -> list[int]:
-        """The LOWER or ORTH hash of every token, as Python ints (cached)."""
-        got = self._columns.get(attr)
-        if got is None:
-            got = self._columns[attr] = (self.lower if attr == LOWER else self.orth).tolist()
-        return got
-
-    def distinct(self, attr: int = LOWER) -> list[int]:
-        """The Doc's distinct LOWER or ORTH hashes (its word forms), in order of first use (cached)."""
-        got = self._distinct.get(attr)
-        if got is None:
-            got = self._distinct[attr] = list(dict.fromkeys(self.column(attr)))
-        return got
-
-    def sentence_masks(self, attr: int, hashes: Iterable[int]) -> dict[int, int]:
-        """For each of ``hashes`` (LOWER or ORTH), the sentences holding a token of it, as a bit mask
-        (bit ``k``: sentence ``k``). The result also holds the masks of hashes asked for before."""
-        masks = self._masks.setdefault(attr, {})
-        wanted = [h for h in hashes if h not in masks]
-        if wanted:
-            fresh = dict.fromkeys(wanted, 0)
-            column = self.lower if attr == LOWER else self.orth
-            at = member(column, np.array(sorted(wanted), dtype=np.uint64)).nonzero()[0]
-            for h, k in zip(column[at].tolist(), self.sent_id[at].tolist()):
-                fresh[h] |= 1 << k
-            masks.update(fresh)
-        return masks

@@ -22,7 +22,10 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "objec
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
 #: Runs of horizontal white space that are not already a single plain space (those need no rewrite).
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
-_NEWLINES = re.compile(r" *\n[ \n]*")
+#: White space other than the plain space: where none of it and no double space occurs, _SPACES finds nothing.
+_ODD_SPACE = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+#: A line break and the spaces and line breaks after it (a regex starting with a literal is a fast scan).
+_NEWLINES = re.compile(r"\n[ \n]*")
 _ENTITY = re.compile(r"&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -65,7 +68,10 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
-    text = _SPACES.sub(" ", text)
+    if "  " in text or _ODD_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
+    # Now no two spaces follow each other, so the spaces before a line break are one space at most.
+    text = text.replace(" \n", "\n")
     text = _NEWLINES.sub(lambda m: "\n\n" if m.group(0).count("\n") > 1 else "\n", text)
     return text.strip()
 

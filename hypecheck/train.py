@@ -289,7 +289,7 @@ def _sentence_rows(examples: Sequence[Example]):
     terms, feats, labels, groups, owner = [], [], [], [], []
     for i, ex in enumerate(examples):
         terms.extend(ex.analysis.sentence_terms)
-        feats.extend(ex.analysis.sentence_features)
+        feats.extend(ex.analysis.sentence_features.dicts())
         labels.append(ex.sentence_labels)
         groups.extend([ex.record["batch"]] * len(ex.analysis.sentences))
         owner.extend([i] * len(ex.analysis.sentences))

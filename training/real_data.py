@@ -359,7 +359,7 @@ def strip_rule_evidence(analysis: Any) -> Any:
 
     if not analysis.evidence:
         return analysis
-    feats = [F.sentence_features(s, len(analysis.sentences), []) for s in analysis.sentences]
+    feats = F.sentence_feature_rows(analysis.sentences, [], analysis.text)
     return dataclasses.replace(analysis, evidence=[], sentence_features=feats)
 
 

@@ -12,7 +12,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from hypecheck.arrays import member
+from hypecheck.arrays import HashMemo, member
 from hypecheck.errors import RuleConfigError, message
 from hypecheck.nlp import JoinedStrings, TokenTable
 from hypecheck.rules.loader import RuleSet
@@ -121,11 +121,13 @@ class PatternBank:
         self.anchors: list[Anchor] = []  # distinct anchors; patterns share them (numbers, "%", ...)
         self._anchor_ids: dict[tuple, int] = {}
         self._word_index: dict[int, tuple[int, ...]] | None = None  # lower-case hash -> word anchors; built on first use
-        # Regex anchors per attribute, and per form hash the anchors it meets. The memo spans
-        # documents, so each anchor is tested on a form once (until the memo is reset at
-        # MEMO_LIMIT forms), not on every form of every document.
+        # Regex anchors per attribute, and per form hash the set of anchors it meets (a number in
+        # _sets). The memo spans documents, so each anchor is tested on a form once (until the
+        # memo starts over at MEMO_LIMIT forms), not on every form of every document.
         self._regexes: dict[int, list[tuple[int, re.Pattern]]] = {LOWER: [], ORTH: []}
-        self._memo: dict[int, dict[int, tuple[int, ...]]] = {LOWER: {}, ORTH: {}}
+        self._memo = {LOWER: HashMemo(MEMO_LIMIT), ORTH: HashMemo(MEMO_LIMIT)}
+        self._sets: list[tuple[int, ...]] = [()]
+        self._set_numbers: dict[tuple[int, ...], int] = {(): 0}
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.size = 0
 
@@ -161,7 +163,7 @@ class PatternBank:
                 self._regexes[LOWER].append((len(self.anchors) - 1, anchor.lower_regex))
             elif anchor.text_regex is not None:
                 self._regexes[ORTH].append((len(self.anchors) - 1, anchor.text_regex))
-            self._memo = {LOWER: {}, ORTH: {}}
+            self._memo = {LOWER: HashMemo(MEMO_LIMIT), ORTH: HashMemo(MEMO_LIMIT)}
             self._word_index = None
         return self._anchor_ids[key]
 
@@ -176,8 +178,8 @@ class PatternBank:
             index = self._word_index = {h: tuple(ids) for h, ids in by_hash.items()}
         return index
 
-    def _learn(self, attr: int, new: list[int], table: TokenTable) -> dict[int, tuple[int, ...]]:
-        """The anchors each of the forms ``new`` (hashes under ``attr``) meets; remembered in the memo."""
+    def _learn(self, attr: int, new: list[int], table: TokenTable) -> dict[int, int]:
+        """The anchor set (its number in ``_sets``) each of the forms ``new`` (hashes under ``attr``) meets."""
         found: dict[int, list[int]] = {}
         if attr == LOWER:
             words = self._words()
@@ -192,27 +194,41 @@ class PatternBank:
             for anchor, rx in regexes:
                 for k in joined.matching(rx):
                     found.setdefault(new[k], []).append(anchor)
-        learned = {h: tuple(found[h]) if h in found else () for h in new}
-        memo = self._memo[attr]
-        if len(memo) + len(new) > MEMO_LIMIT:
-            memo.clear()
-        memo.update(learned)
+        learned = {}
+        for h in new:
+            ids = tuple(sorted(found[h])) if h in found else ()
+            number = self._set_numbers.get(ids)
+            if number is None:
+                number = self._set_numbers[ids] = len(self._sets)
+                self._sets.append(ids)
+            learned[h] = number
+        self._memo[attr].add(learned)
         return learned
 
-    def _anchor_hits(self, table: TokenTable) -> dict[int, list[int]]:
-        """For each anchor some token of the Doc meets, the hashes of the forms meeting it."""
-        hits: dict[int, list[int]] = {}
+    def _anchor_sentences(self, table: TokenTable) -> dict[int, int]:
+        """For each anchor some token of the Doc meets, the sentences holding such tokens, as a bit mask.
+
+        One array lookup of every token's form in the memo; only new forms are
+        tested, and only the tokens meeting some anchor are visited in Python.
+        """
+        where: dict[int, int] = {}
+        sets = self._sets
         for attr in (LOWER, ORTH):
             if not self._regexes[attr] and (attr == ORTH or not self._words()):
                 continue
-            memo = self._memo[attr]
-            forms = table.distinct(attr)
-            known = [memo.get(h) for h in forms]
-            learned = self._learn(attr, [h for h, ids in zip(forms, known) if ids is None], table) if None in known else {}
-            for h, ids in zip(forms, known):
-                for anchor in learned[h] if ids is None else ids:
-                    hits.setdefault(anchor, []).append(h)
-        return hits
+            column = table.lower if attr == LOWER else table.orth
+            numbers = self._memo[attr].lookup(column)
+            unknown = (numbers < 0).nonzero()[0]
+            if len(unknown):
+                hashes = column[unknown].tolist()
+                learned = self._learn(attr, list(dict.fromkeys(hashes)), table)
+                numbers[unknown] = [learned[h] for h in hashes]
+            at = numbers.nonzero()[0]  # set 0 is the empty one
+            for number, k in zip(numbers[at].tolist(), table.sent_id[at].tolist()):
+                bit = 1 << k
+                for anchor in sets[number]:
+                    where[anchor] = where.get(anchor, 0) | bit
+        return where
 
     def __call__(self, doc: Doc, table: TokenTable | None = None) -> list[Match]:
         """Every match in ``doc``, sorted by position (``table``: the Doc's TokenTable, when the caller has one)."""
@@ -224,34 +240,16 @@ class PatternBank:
                 column = table.lower if attr == LOWER else table.orth
                 found.update((label, i, i + 1) for i in member(column, hashes).nonzero()[0].tolist())
             if self.matchers:
-                hits = self._anchor_hits(table)  # anchor id -> hashes of the forms meeting it
-                where: dict[int, int] = {}  # anchor id -> bit mask of the sentences holding it
+                where = self._anchor_sentences(table)  # anchor id -> bit mask of the sentences holding it
                 for matcher, anchors in self.matchers:
-                    if anchors and anchors[0] not in hits:
+                    if anchors and anchors[0] not in where:
                         continue  # its first anchor (a word anchor, if it has one) is absent: most patterns stop here
-                    if not where and anchors:  # the first pattern that may match: the sentences of every anchor at once
-                        where = self._anchor_sentences(table, hits)
                     for span in self._windows(table, anchors, where):
                         offset = span.start
                         found.update((strings[key], s + offset, e + offset) for key, s, e in matcher(span))
         if len(self.phrases):
             found.update((strings[key], s, e) for key, s, e in self.phrases(doc))
         return [Match(label, s, e) for label, s, e in sorted(found, key=lambda t: (t[1], t[2], t[0]))]
-
-    def _anchor_sentences(self, table: TokenTable, hits: dict[int, list[int]]) -> dict[int, int]:
-        """For each anchor in ``hits``, the sentences holding a token that meets it, as a bit mask."""
-        by_attr: dict[int, set[int]] = {LOWER: set(), ORTH: set()}
-        for anchor, forms in hits.items():
-            by_attr[ORTH if self.anchors[anchor].text_regex is not None else LOWER].update(forms)
-        masks = {attr: table.sentence_masks(attr, forms) for attr, forms in by_attr.items() if forms}
-        where = {}
-        for anchor, forms in hits.items():
-            of_form = masks[ORTH if self.anchors[anchor].text_regex is not None else LOWER]
-            mask = 0
-            for h in forms:
-                mask |= of_form[h]
-            where[anchor] = mask
-        return where
 
     def _windows(self, table: TokenTable, anchors: tuple[int, ...], where: dict[int, int]) -> list[Span]:
         """The sentences holding every anchor of the pattern (the whole Doc when it has none).

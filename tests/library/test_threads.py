@@ -11,6 +11,7 @@ import pytest
 
 import hypecheck
 from hypecheck import Detector, InputError
+from hypecheck.detector import BATCH_SIZE
 
 
 def _score(det: Detector, item: dict) -> dict:
@@ -78,11 +79,32 @@ def test_score_many_reads_its_input_lazily(detector: Detector) -> None:
     first = [next(results) for _ in range(5)]
     results.close()  # type: ignore[attr-defined]
     assert [a.text for a in first] == [f"Die Aktie stieg um {i} Prozent." for i in range(1, 6)]
-    assert pulled <= 5 + 4 * 2 + 1  # a bounded window, not the whole (endless) input
+    # a bounded window, not the whole (endless) input: up to 4 batches per thread in flight
+    assert pulled <= (4 * 2 + 1) * BATCH_SIZE
 
 
 def test_score_many_raises_at_the_bad_item(detector: Detector) -> None:
     results = detector.score_many(["Jetzt kaufen!", "  ", "Buy now!"], n_jobs=2)
     assert next(results).language == "de"
+    with pytest.raises(InputError, match="E003"):
+        next(results)
+
+
+def test_score_many_scores_in_batches_as_one_by_one(detector: Detector) -> None:
+    """The sentence model scores a batch at once; every result equals scoring that item alone."""
+    from pathlib import Path
+
+    from hypecheck.train import load_corpus
+
+    records = sorted(load_corpus(Path(__file__).resolve().parents[2] / "corpora"), key=lambda r: r["id"])[::30]
+    items = [{"text": r["text"], "lang": r["lang"], "id": r["id"]} for r in records]
+    assert len(items) > 2 * BATCH_SIZE  # several batches, the last one partial
+    one_by_one = [detector.score(i["text"], lang=i["lang"], id=i["id"]).to_dict() for i in items]
+    for n_jobs in (1, 2):
+        assert [a.to_dict() for a in detector.score_many(items, n_jobs=n_jobs)] == one_by_one
+    # a bad item in the middle of a batch: the items before it come out, then the error
+    bad = items[: BATCH_SIZE + 3] + [{"text": " "}] + items[BATCH_SIZE + 3 :]
+    results = detector.score_many(bad)
+    assert [next(results).to_dict() for _ in range(BATCH_SIZE + 3)] == one_by_one[: BATCH_SIZE + 3]
     with pytest.raises(InputError, match="E003"):
         next(results)

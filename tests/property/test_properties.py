@@ -159,3 +159,46 @@ def test_whitespace_runs_fold_to_one_space(text):
     from hypecheck.normalize import _SPACES
 
     assert _SPACES.sub(" ", text) == re.sub(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text)
+
+
+def _reference_normalize(text: str) -> str:
+    """normalize_text written the plain way: every rule as one regex over the whole text."""
+    import html
+    import re
+    import unicodedata
+
+    text = re.sub(r"&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});", lambda m: html.unescape(m.group(0)), text)
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]", "", text)
+    text = re.sub(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text)
+    text = re.sub(r" *\n[ \n]*", lambda m: "\n\n" if m.group(0).count("\n") > 1 else "\n", text)
+    return text.strip()
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet=" \t\u00a0\u2003\r\n\x0b\u200bab&;#1", max_size=40))
+def test_normalize_text_equals_the_plain_reference(text):
+    """The fast paths of normalize_text (skipping folds with nothing to fold) change no output."""
+    assert normalize_text(text) == _reference_normalize(text), repr(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(batches=st.lists(st.lists(st.integers(min_value=0, max_value=40), max_size=12), max_size=12),
+       limit=st.integers(min_value=3, max_value=60), merge_at=st.integers(min_value=1, max_value=8))
+def test_hash_memo_answers_like_a_dict(batches, limit, merge_at):
+    """Whatever the merges and restarts, a lookup gives the value remembered since the last restart, or -1."""
+    import numpy as np
+
+    from hypecheck.arrays import HashMemo
+
+    memo, reference = HashMemo(limit, merge_at=merge_at), {}
+    for batch in batches:
+        hashes = np.array([2**63 + 7919 * h for h in batch], dtype=np.uint64)  # big hashes, as spaCy's
+        got = memo.lookup(hashes).tolist()
+        assert got == [reference.get(h, -1) for h in hashes.tolist()]
+        new = {h: h % 5 for h in hashes.tolist() if h not in reference}
+        if len(reference) + len(new) > limit:
+            reference = {}
+        reference.update(new)
+        memo.add(new)
+        assert len(memo) == len(reference) <= max(limit, len(new))

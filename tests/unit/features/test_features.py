@@ -49,7 +49,9 @@ def test_array_terms_equal_token_terms_on_the_corpus(monkeypatch, memo_limit):
     from hypecheck.train import load_corpus
 
     monkeypatch.setattr(F, "FORM_MEMO_LIMIT", memo_limit)
-    monkeypatch.setattr(F, "_FORM_CLASS", {})
+    from hypecheck.arrays import HashMemo
+
+    monkeypatch.setattr(F, "_FORM_CLASS", HashMemo(memo_limit, merge_at=5))  # merges and restarts often
     records = sorted(load_corpus(Path(__file__).resolve().parents[3] / "corpora"), key=lambda r: r["id"])[::25]
     texts = [(r["lang"], r["text"]) for r in records] + [("de", "Kurs +40 %, dann 3,5 Mio. € -- 1.000 Euro!!")]
     for lang, text in texts + texts[:5]:

@@ -176,9 +176,9 @@ def test_unseen_texts_match_sklearn(fitted, numpy_model):
     doc_terms, doc_feats = [], []
     for lang, text in UNSEEN:
         a = analyser.analyze(text, lang)
-        s_X = frame(a.sentence_terms, a.sentence_features)
+        s_X = frame(a.sentence_terms, a.sentence_features.dicts())
         expected = sent_pipe.predict_proba(s_X)
-        got = np.array([sigmoid(numpy_model.sentence.decision(t, f)) for t, f in zip(a.sentence_terms, a.sentence_features)])
+        got = np.array([sigmoid(numpy_model.sentence.decision(t, f)) for t, f in zip(a.sentence_terms, a.sentence_features.dicts())])
         np.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
         by_keys = sigmoid(numpy_model.sentence.decision_keys(len(a.sentences), a.term_rows, a.term_keys, a.sentence_features))
         np.testing.assert_allclose(by_keys, expected, rtol=0, atol=TOL)

@@ -93,31 +93,14 @@ def test_table_arrays_match_the_doc(corpus_sample):
         assert table.is_space.tolist() == [t.is_space for t in doc]
 
 
-def test_distinct_forms_and_their_sentences(corpus_sample):
-    lang, text = corpus_sample[3]
-    doc = parse(make_nlp(lang), text)
-    table = TokenTable(doc, text)
-    for attr, get in ((LOWER, lambda t: t.lower_), (ORTH, lambda t: t.text)):
-        assert [doc.vocab.strings[h] for h in table.column(attr)] == [get(t) for t in doc]
-        forms = table.distinct(attr)
-        assert [doc.vocab.strings[h] for h in forms] == list(dict.fromkeys(get(t) for t in doc))
-        sent_of = table.sent_id.tolist()
-        some = forms[::2]
-        masks = table.sentence_masks(attr, some)
-        assert table.sentence_masks(attr, forms[1::2]) is masks and set(masks) == set(forms)  # masks accumulate
-        for h in forms:
-            form = doc.vocab.strings[h]
-            holding = {sent_of[t.i] for t in doc if get(t) == form}
-            assert masks[h] == sum(1 << k for k in holding)
-
-
 @pytest.mark.parametrize("pattern", [r"^\d+$", r"^\d{2,}(?:[.,]\d+)?$", r"prozent", r"^[A-Z]{3,5}$", r"mal$", r"^\s+$", r"x^"])
 def test_joined_strings_match_like_per_string_search(corpus_sample, pattern):
     rx = re.compile(pattern, re.M)
     for lang, text in corpus_sample[:60]:
         table = TokenTable(parse(make_nlp(lang), text), text)
         for attr in (LOWER, ORTH):
-            strings = [table.doc.vocab.strings[h] for h in table.distinct(attr)]
+            column = table.lower if attr == LOWER else table.orth
+            strings = [table.doc.vocab.strings[h] for h in dict.fromkeys(column.tolist())]
             expected = {j for j, s in enumerate(strings) if rx.search(s)}
             assert set(JoinedStrings(strings).matching(rx)) == expected, (pattern, text[:80])
             some = strings[::3]
@@ -175,7 +158,7 @@ def test_regex_memo_restarts_when_full_and_stays_exact(corpus_sample, monkeypatc
     monkeypatch.setattr(M, "MEMO_LIMIT", 25)
     got, small = all_matches()
     assert got == expected
-    most_forms = max(len(TokenTable(parse(nlp, t), t).distinct(attr)) for t in texts for attr in (LOWER, ORTH))
+    most_forms = max(len(set(parse(nlp, t).to_array(attr).tolist())) for t in texts for attr in (LOWER, ORTH))
     assert all(len(m) <= most_forms for m in small._memo.values())  # cleared before each document that would overflow it
 
 
