@@ -31,7 +31,7 @@ from spacy.tokens import Doc
 from hypecheck import features as F
 from hypecheck.errors import InputError, message
 from hypecheck.model import Model, load_model
-from hypecheck.nlp import TokenTable, make_nlp, parse
+from hypecheck.nlp import TokenTable, make_nlp, parse_table
 from hypecheck.normalize import SUPPORTED_LANGUAGES, detect_language, prepare
 from hypecheck.rules import RuleMatcher, load_rules
 from hypecheck.rules.context import ContextAdjuster
@@ -279,8 +279,8 @@ class Detector:
         """Run tokens, rules, context, signals and features over normalised ``text``."""
         parts = self._lang(lang)
         with parts.lock:
-            doc = parse(parts.nlp, text)
-            table = TokenTable(doc, text)  # the token arrays every layer below reads
+            table = parse_table(parts.nlp, text)  # the Doc, and the token arrays every layer below reads
+            doc = table.doc
             evidence = parts.rules(doc, table)
             cues = parts.context.find_cues(doc, table)
             evidence = parts.context(doc, evidence, cues, table)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -24,7 +23,7 @@ from spacy.attrs import LOWER
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
-from hypecheck.arrays import HashMemo, run_starts
+from hypecheck.arrays import member, run_starts
 from hypecheck.nlp import TokenTable
 from hypecheck.types import CATEGORIES, Evidence
 
@@ -78,34 +77,33 @@ def token_words(doc: Doc, table: TokenTable | None = None) -> list[str | None]:
     return out.tolist()
 
 
-#: Forms ``_FORM_CLASS`` holds at most; it starts over when full.
-FORM_MEMO_LIMIT = 200_000
-#: Per lower-cased form (its hash), remembered across documents: bit 1 set when the form reads
-#: as a number, bit 2 when it is punctuation that terms drop (if the token is punctuation).
-_FORM_CLASS = HashMemo(FORM_MEMO_LIMIT)
-_FORM_LOCK = threading.Lock()  # features run outside the pipeline's lock
+#: Punctuation the terms keep, as LOWER hashes (punctuation has no case: LOWER is ORTH).
+_KEPT_PUNCT = np.array(sorted(get_string_id(p) for p in KEEP_PUNCT), dtype=np.uint64)
 
 
-def _form_class(form: str) -> int:
-    number_like = form[:1].isdigit() or (form[:1] in "+-" and form[1:2].isdigit())
-    return number_like | (form not in KEEP_PUNCT) << 1
+def _is_digit(codepoints: np.ndarray) -> np.ndarray:
+    """``str.isdigit`` of each code point: ASCII in numpy, the few others in Python."""
+    digit = (codepoints >= 48) & (codepoints <= 57)
+    other = (codepoints > 127).nonzero()[0]
+    if len(other):
+        digit[other] = [chr(c).isdigit() for c in codepoints[other].tolist()]
+    return digit
 
 
 def _token_classes(table: TokenTable) -> tuple[np.ndarray, np.ndarray]:
-    """Per token: whether its form reads as a number, and whether it is punctuation terms drop.
+    """Per token: whether its form reads as a number (starts with a digit, or with + or - and a
+    digit), and whether it is punctuation the terms drop.
 
-    Decided once per form and remembered: a document only looks its forms up.
+    Read from the text's code points at each token's start, not from the forms'
+    strings: lower-casing never makes or unmakes a digit, a sign or the
+    punctuation kept, so this is the test on the lower-cased form.
     """
-    with _FORM_LOCK:
-        codes = _FORM_CLASS.lookup(table.lower)
-        unknown = (codes < 0).nonzero()[0]
-        if len(unknown):
-            hashes = table.lower[unknown].tolist()
-            strings = table.doc.vocab.strings
-            learned = {h: _form_class(strings[h]) for h in hashes}
-            codes[unknown] = [learned[h] for h in hashes]
-            _FORM_CLASS.add(learned)
-    return (codes & 1).astype(bool), (codes & 2).astype(bool)
+    codepoints = np.frombuffer(table.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codepoints = np.append(codepoints, np.uint32(0))  # a token's second character may be past the end
+    first = codepoints[table.idx]
+    second = codepoints[table.idx + 1] * (table.length > 1)
+    number_like = _is_digit(first) | (((first == 43) | (first == 45)) & _is_digit(second))  # 43, 45: "+", "-"
+    return number_like, ~member(table.lower, _KEPT_PUNCT)
 
 
 #: Term keys: a unigram's key is spaCy's id of its string (the token's LOWER hash, or that of

@@ -106,6 +106,8 @@ def mark_sentences(doc: Doc, text: str) -> Doc:
             flags[starts[starts < n]] = 1
     # One array write: setting Token.is_sent_start scans the whole Doc each time (quadratic on long texts).
     doc.from_array([SENT_START], flags.astype(np.uint64))  # type: ignore[arg-type]  # spaCy's stub says float64
+    if TEXT_KEY in doc.user_data:  # inside parse(): hand the arrays read here on to the TokenTable
+        doc.user_data[_ARRAYS_KEY] = (arr, flags)
     return doc
 
 
@@ -158,14 +160,22 @@ def _pipeline(lang: str, lexical: frozenset[str]) -> Language:
         return nlp
 
 
+_ARRAYS_KEY = "hypecheck.arrays"
+
+
 def parse(nlp: Language, text: str) -> Doc:
     """Run ``nlp`` over ``text``: the same Doc as ``nlp(text)``, without rebuilding ``Doc.text`` in the components."""
+    return parse_table(nlp, text).doc
+
+
+def parse_table(nlp: Language, text: str) -> "TokenTable":
+    """:func:`parse`, and the TokenTable of the Doc, which reuses the arrays the sentence component read."""
     doc = nlp.make_doc(text)
     doc.user_data[TEXT_KEY] = text
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     del doc.user_data[TEXT_KEY]
-    return doc
+    return TokenTable(doc, text, doc.user_data.pop(_ARRAYS_KEY, None))
 
 
 def sentence_starts(doc: Doc) -> list[int]:
@@ -238,18 +248,29 @@ class TokenTable:
 
     ATTRS = (LOWER, ORTH, SENT_START, IDX, IS_SPACE, IS_PUNCT, LIKE_NUM, LENGTH)
 
-    def __init__(self, doc: Doc, text: str | None = None) -> None:
+    def __init__(self, doc: Doc, text: str | None = None,
+                 sentence_arrays: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.doc = doc
         self.text = doc.text if text is None else text
         self.n = len(doc)
-        arr = doc.to_array(list(self.ATTRS)) if self.n else np.zeros((0, len(self.ATTRS)), dtype=np.uint64)
-        self.lower, self.orth = arr[:, 0], arr[:, 1]
-        self.idx = arr[:, 3].astype(np.int64)
-        self.is_space = arr[:, 4] == 1
-        self.is_punct = arr[:, 5] == 1
-        self.like_num = arr[:, 6] == 1
-        self.length = arr[:, 7].astype(np.int64)
-        new_sent = arr[:, 2] == 1
+        if sentence_arrays is not None and self.n:  # ORTH, IS_PUNCT, IDX and the sentence starts: read already
+            known, flags = sentence_arrays
+            arr = doc.to_array([LOWER, IS_SPACE, LIKE_NUM, LENGTH])
+            self.lower, self.orth = arr[:, 0], known[:, 0]
+            self.idx = known[:, 2].astype(np.int64)
+            self.is_punct = known[:, 1] == 1
+            self.is_space, self.like_num = arr[:, 1] == 1, arr[:, 2] == 1
+            self.length = arr[:, 3].astype(np.int64)
+            new_sent = flags == 1
+        else:
+            arr = doc.to_array(list(self.ATTRS)) if self.n else np.zeros((0, len(self.ATTRS)), dtype=np.uint64)
+            self.lower, self.orth = arr[:, 0], arr[:, 1]
+            self.idx = arr[:, 3].astype(np.int64)
+            self.is_space = arr[:, 4] == 1
+            self.is_punct = arr[:, 5] == 1
+            self.like_num = arr[:, 6] == 1
+            self.length = arr[:, 7].astype(np.int64)
+            new_sent = arr[:, 2] == 1
         if self.n:
             new_sent[0] = True
         #: sentence number of every token, and the token index where each sentence starts (plus ``n`` at the end)

@@ -17,7 +17,7 @@ import pytest
 from spacy.attrs import LOWER, ORTH
 from spacy.matcher import Matcher
 
-from hypecheck.nlp import JoinedStrings, TokenTable, make_nlp, parse, sentence_starts
+from hypecheck.nlp import JoinedStrings, TokenTable, make_nlp, parse, parse_table, sentence_starts
 from hypecheck.rules import load_rules
 from hypecheck.rules.matcher import PatternBank
 from hypecheck.train import load_corpus
@@ -91,6 +91,15 @@ def test_table_arrays_match_the_doc(corpus_sample):
         assert [s.start for s in table.sentences()] == sentence_starts(doc)
         assert [table.token_end(i) for i in range(len(doc))] == [t.idx + len(t.text) for t in doc]
         assert table.is_space.tolist() == [t.is_space for t in doc]
+
+
+def test_parse_table_reuses_the_sentence_arrays_exactly(corpus_sample):
+    for lang, text in corpus_sample + [("de", t) for t in EDGE_TEXTS]:
+        fast = parse_table(make_nlp(lang), text)
+        plain = TokenTable(fast.doc, text)
+        for name in ("lower", "orth", "idx", "is_space", "is_punct", "like_num", "length", "sent_id", "sent_bounds"):
+            assert getattr(fast, name).tolist() == getattr(plain, name).tolist(), (name, text[:60])
+        assert "hypecheck.arrays" not in fast.doc.user_data
 
 
 @pytest.mark.parametrize("pattern", [r"^\d+$", r"^\d{2,}(?:[.,]\d+)?$", r"prozent", r"^[A-Z]{3,5}$", r"mal$", r"^\s+$", r"x^"])
