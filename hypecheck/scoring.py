@@ -49,7 +49,7 @@ def band_of(risk: int, bands: tuple[int, int] = DEFAULT_BANDS) -> str:
 def _sentence_of(ev: Evidence, sentences: Sequence[Sentence]) -> int | None:
     for sent in sentences:
         if ev.start < sent.end and ev.end > sent.start:
-            return sent.index
+            return sent.number
     return None
 
 
@@ -84,7 +84,7 @@ def make_findings(
         for sent in sentences:
             if len(text[sent.start : sent.end].split()) < config.model_only_min_words:
                 continue  # too little text for the model alone to name a red flag
-            probs = sentence_probs[sent.index]
+            probs = sentence_probs[sent.number]
             for cat, p in probs.items():
                 if cat == "any" or cat in config.disabled or p < config.model_only_threshold:
                     continue

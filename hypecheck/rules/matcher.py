@@ -224,10 +224,12 @@ class PatternBank:
                 learned = self._learn(attr, list(dict.fromkeys(hashes)), table)
                 numbers[unknown] = [learned[h] for h in hashes]
             at = numbers.nonzero()[0]  # set 0 is the empty one
+            in_sentences: dict[int, int] = {}  # anchor set -> the sentences of its tokens
             for number, k in zip(numbers[at].tolist(), table.sent_id[at].tolist()):
-                bit = 1 << k
+                in_sentences[number] = in_sentences.get(number, 0) | 1 << k
+            for number, mask in in_sentences.items():
                 for anchor in sets[number]:
-                    where[anchor] = where.get(anchor, 0) | bit
+                    where[anchor] = where.get(anchor, 0) | mask
         return where
 
     def __call__(self, doc: Doc, table: TokenTable | None = None) -> list[Match]:

@@ -71,7 +71,7 @@ def test_sentences_offsets_and_line_breaks(nlp_de):
     doc = nlp_de(text)
     sents = F.sentences(doc)
     assert [text[s.start : s.end] for s in sents] == ["Die Aktie stieg.", "Der Umsatz auch.", "Jetzt kaufen!", "Ende"]
-    assert [s.index for s in sents] == list(range(len(sents)))
+    assert [s.number for s in sents] == list(range(len(sents)))
 
 
 def test_sentences_skip_blank_ones(nlp_de):

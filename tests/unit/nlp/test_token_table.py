@@ -144,6 +144,28 @@ def test_gated_bank_matches_like_plain_matchers(corpus_sample, lang):
         assert got == expected, text[:120]
 
 
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_bank_phrases_match_like_spacys_phrase_matcher(corpus_sample, lang):
+    """The bank's phrases match as spaCy's PhraseMatcher does (held here as the bank changes)."""
+    from spacy.matcher import PhraseMatcher
+
+    nlp = make_nlp(lang)
+    ruleset = load_rules(lang)
+    groups = [(entry.rule.id, entry.rule.phrases) for entry in ruleset.rules]
+    groups += [(f"signals.{name}", cue.phrases) for name, cue in ruleset.signals.signals.items()]
+    groups += [(f"context.{kind}", cue.phrases) for kind, cue in ruleset.context.cues.items()]
+    bank, plain = PatternBank(nlp), PhraseMatcher(nlp.vocab, attr="LOWER")
+    for label, phrases in groups:
+        bank.add(label, [], phrases, "test", label)
+        if phrases:
+            plain.add(label, [nlp.make_doc(p) for p in phrases])
+    texts = [t for lg, t in corpus_sample if lg == lang] + EDGE_TEXTS
+    for text in texts:
+        doc = parse(nlp, text)
+        expected = {(nlp.vocab.strings[k], s, e) for k, s, e in plain(doc)}
+        assert {(m.label, m.start, m.end) for m in bank(doc)} == expected, text[:120]
+
+
 def test_regex_memo_restarts_when_full_and_stays_exact(corpus_sample, monkeypatch):
     """A tiny memo limit makes the bank clear its memo over and over: matches must not change."""
     from hypecheck.rules import matcher as M
