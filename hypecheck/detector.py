@@ -336,6 +336,24 @@ class Detector:
                 warnings.append(message("W002", lang=lang))
         return text, lang, _Meta(title, document.source, document.id, tuple(warnings))
 
+    def score_documents(self, documents: Sequence[tuple[Document, str | None]]) -> list[Assessment | Exception]:
+        """Score ``(document, lang)`` pairs together (the sentence model runs once for all of them).
+
+        An item that cannot be scored gives the exception it raised in its
+        place; the others are scored all the same.
+        """
+        results: list[Assessment | Exception | None] = []
+        batch: list[tuple[Analysis, _Meta]] = []
+        for document, lang in documents:
+            try:
+                text, code, meta = self._prepare(document, lang)
+                batch.append((self.analyze(text, code), meta))
+                results.append(None)
+            except Exception as exc:  # noqa: BLE001 - handed back in the item's place
+                results.append(exc)
+        assessed = iter(self.assess_analyses(batch))
+        return [next(assessed) if r is None else r for r in results]
+
     def score_document(self, document: Document, *, lang: str | None = None) -> Assessment:
         """Score a Document (from a loader); raises InputError when it holds no text."""
         text, lang, meta = self._prepare(document, lang)
@@ -431,17 +449,14 @@ class Detector:
             return Document(text=text, title=item.get("title"), source=source, id=item.get("id"),
                             is_html=bool(item.get("html", False))), item.get("lang", lang)
 
-        def batch(items: list[str | Document | Mapping[str, Any]]) -> list[Assessment | BaseException]:
-            done: list[tuple[Analysis, _Meta]] = []
-            failed: list[BaseException] = []
+        def batch(items: list[str | Document | Mapping[str, Any]]) -> list[Assessment | Exception]:
+            documents: list[tuple[Document, str | None]] = []
             for item in items:
                 try:
-                    text, code, meta = self._prepare(*document(item))
-                    done.append((self.analyze(text, code), meta))
+                    documents.append(document(item))
                 except Exception as exc:  # raised at its item's place, after the items before it
-                    failed.append(exc)
-                    break
-            return [*self.assess_analyses(done), *failed]
+                    return [*self.score_documents(documents), exc]
+            return self.score_documents(documents)
 
         def run() -> Iterator[Assessment]:
             for results in map_ordered(batch, _batches(items, BATCH_SIZE), n_jobs):

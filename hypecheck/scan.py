@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -338,22 +339,32 @@ def _init_worker(parent: int, model: Any, extra_rules: Sequence[str], disabled: 
     _WORKER["lang"] = lang
 
 
-def score_one(detector: Any, doc: Document, lang: str | None) -> dict[str, Any]:
-    """Score one item into a row; any failure becomes an error row (the batch goes on)."""
+def score_rows(detector: Any, docs: Sequence[Document], lang: str | None) -> list[dict[str, Any]]:
+    """Score items together into rows (Detector.score_documents); a failure becomes that item's error row."""
     try:
-        assessment = detector.score_document(doc, lang=lang)
-    except HypecheckError as exc:
-        return error_row(doc, exc.args[0], exc.code)
-    except Exception as exc:  # noqa: BLE001 - batch boundary: one bad item must not end a scan of thousands
-        log.exception("%s: item %s: internal error while scoring", doc.source, doc.meta.get("item"))
-        return error_row(doc, f"{doc.source}: item {doc.meta.get('item')}: internal error while scoring "
-                              f"({type(exc).__name__}: {exc})", "E099")
-    return scored_row(doc, assessment.to_dict())
+        results = detector.score_documents([(doc, lang) for doc in docs])
+    except Exception:  # noqa: BLE001 - batch boundary: one bad item must not end a scan of thousands
+        results = []
+        for doc in docs:  # something failed for the batch as a whole: score one by one to place it
+            try:
+                results.append(detector.score_document(doc, lang=lang))
+            except Exception as exc:  # noqa: BLE001
+                results.append(exc)
+    rows = []
+    for doc, result in zip(docs, results):
+        if isinstance(result, HypecheckError):
+            rows.append(error_row(doc, result.args[0], result.code))
+        elif isinstance(result, Exception):
+            log.error("%s: item %s: internal error while scoring", doc.source, doc.meta.get("item"), exc_info=result)
+            rows.append(error_row(doc, f"{doc.source}: item {doc.meta.get('item')}: internal error while scoring "
+                                       f"({type(result).__name__}: {result})", "E099"))
+        else:
+            rows.append(scored_row(doc, result.to_dict()))
+    return rows
 
 
 def _score_batch(docs: list[Document]) -> list[dict[str, Any]]:
-    detector, lang = _WORKER["detector"], _WORKER["lang"]
-    return [score_one(detector, doc, lang) for doc in docs]
+    return score_rows(_WORKER["detector"], docs, _WORKER["lang"])
 
 
 # -- journal -------------------------------------------------------------------------------------
@@ -591,12 +602,13 @@ class _Scanner:
             where = f"item {row['item']}" if row.get("item") else "the export"
             self.stop = f"{_label(row['export'])}: {where}: {row.get('error')}"
 
-    def items(self, paths: Sequence[str], missing: Sequence[LoadIssue]) -> Iterator[Document]:
-        """The Documents to score; duplicates, errors and skips are handled (and written) on the way."""
+    def items(self, paths: Sequence[str], missing: Sequence[LoadIssue]) -> Iterator[Document | dict[str, Any]]:
+        """The Documents to score, in order, and between them the rows of the items that need no
+        scoring (duplicates, errors); items a resumed scan has done already are skipped."""
         for issue in missing:
             export = os.path.abspath(issue.source)
             if self.ref(export, 0) not in self.done:
-                self.emit(issue_row(issue, export))
+                yield issue_row(issue, export)
             if self.stop:
                 return
         for n, path in enumerate(paths, 1):
@@ -606,31 +618,44 @@ class _Scanner:
                 if isinstance(item, LoadIssue):
                     row = issue_row(item, path)
                     if self.ref(path, row["item"]) not in self.done:
-                        self.emit(row)
+                        yield row
                 else:
                     ref = self.ref(path, item.meta["item"])
                     if ref in self.done:
                         continue
                     if not (item.title or "").strip() and not strip_tags(item.text):
-                        self.emit(error_row(item, f"{item.source}: item {item.meta['item']}: no title and no text", "E003"))
+                        yield error_row(item, f"{item.source}: item {item.meta['item']}: no title and no text", "E003")
                     else:
                         key = _key_hash(item.meta["key"])
                         first = self.seen.get(key)
                         if first is not None:
-                            self.emit(duplicate_row(item, self.ref_name(first)))
+                            yield duplicate_row(item, self.ref_name(first))
                         else:
                             self.seen[key] = ref
                             yield item
                 if self.stop:
                     return
 
-    def run_inline(self, docs: Iterable[Document], detector: Any) -> None:
-        for doc in docs:
-            self.emit(score_one(detector, doc, self.options.lang))
-            if self.stop:
-                return
+    def run_inline(self, entries: Iterable[Document | dict[str, Any]], detector: Any) -> None:
+        """Score in the scan process, batch_size items at a time; rows are written in item order."""
+        waiting: list[Document | dict[str, Any]] = []  # the batch's items, and rows that came between them
+        docs: list[Document] = []
+        for entry in itertools.chain(entries, [None]):
+            if entry is not None:
+                waiting.append(entry)
+                if isinstance(entry, Document):
+                    docs.append(entry)
+                if len(docs) < max(1, self.options.batch_size) and len(waiting) < 64:
+                    continue
+            scored = iter(score_rows(detector, docs, self.options.lang))
+            for item in waiting:
+                self.emit(next(scored) if isinstance(item, Document) else item)
+                if self.stop:
+                    return
+            waiting, docs = [], []
 
-    def run_pool(self, docs: Iterable[Document], workers: int) -> None:
+    def run_pool(self, entries: Iterable[Document | dict[str, Any]], workers: int) -> None:
+        """Score on a pool of worker processes, batch_size items per task; rows come in as tasks finish."""
         import multiprocessing
 
         o = self.options
@@ -659,7 +684,12 @@ class _Scanner:
                                    initargs=(os.getpid(), o.model, list(o.extra_rules), list(o.disabled), o.bands, o.lang))
         try:
             batch: list[Document] = []
-            for doc in docs:
+            for doc in entries:
+                if not isinstance(doc, Document):  # a row of an item that needs no scoring
+                    self.emit(doc)
+                    if self.stop:
+                        break
+                    continue
                 batch.append(doc)
                 if len(batch) >= max(1, o.batch_size):
                     while len(pending) >= limit:
