@@ -30,7 +30,7 @@ from spacy.tokens import Doc
 
 from hypecheck import features as F
 from hypecheck.errors import InputError, message
-from hypecheck.model import Model, load_model
+from hypecheck.model import Model, SentenceProbs, load_model
 from hypecheck.nlp import TokenTable, make_nlp, parse_table
 from hypecheck.normalize import SUPPORTED_LANGUAGES, detect_language, prepare
 from hypecheck.rules import RuleMatcher, load_rules
@@ -305,7 +305,7 @@ class Detector:
         out = []
         for k, (analysis, meta) in enumerate(batch):
             if self.model is not None:
-                sent_probs: list[dict[str, float]] | None = all_probs[k]
+                sent_probs: SentenceProbs | None = all_probs[k]
                 doc_feats = F.document_features(analysis.evidence, analysis.signals, all_probs[k])
                 doc_terms = analysis.doc_terms if self.model.document.vocab else []  # the bundled model reads none
                 probability = self.model.document_probability(doc_terms, doc_feats)

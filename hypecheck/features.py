@@ -272,12 +272,19 @@ def document_features(
     if evidence:
         feats["rule:max"] = max(ev.score for ev in evidence)
     if sentence_probs:
-        anys = sorted((p.get("any", 0.0) for p in sentence_probs), reverse=True)
+        columns = getattr(sentence_probs, "column", None)  # model.SentenceProbs: read whole columns
+        if columns is not None:
+            n = len(sentence_probs)
+            of = {label: (list(col.tolist()) if (col := columns(label)) is not None else [0.0] * n)
+                  for label in ("any", *CATEGORIES)}
+        else:
+            of = {label: [p.get(label, 0.0) for p in sentence_probs] for label in ("any", *CATEGORIES)}
+        anys = sorted(of["any"], reverse=True)
         feats["sent:max"] = anys[0]
         feats["sent:top2"] = sum(anys[:2]) / 2
         feats["sent:share"] = sum(1 for a in anys if a >= 0.5) / len(anys)
         for cat in CATEGORIES:
-            feats[f"sent:{cat}"] = max(p.get(cat, 0.0) for p in sentence_probs)
+            feats[f"sent:{cat}"] = max(of[cat])
     feats["sig:microcap"] = float(bool(signals.get("microcap")))
     feats["sig:risk_warning"] = float(bool(signals.get("risk_warning")))
     feats["sig:named_author"] = float(bool(signals.get("named_author")))

@@ -171,6 +171,32 @@ class LinearBlock:
         return z
 
 
+class SentenceProbs(Sequence[Mapping[str, float]]):
+    """The sentence model's probabilities for one document: a row per sentence, a column per label.
+
+    Reads as a sequence of ``{label: probability}`` dicts (built when asked for);
+    the scoring code reads whole columns instead.
+    """
+
+    def __init__(self, labels: Sequence[str], values: np.ndarray) -> None:
+        self.labels = tuple(labels)
+        self.values = values
+        self._column = {label: j for j, label in enumerate(self.labels)}
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return dict(zip(self.labels, self.values[i].tolist()))
+
+    def column(self, label: str) -> np.ndarray | None:
+        """Every sentence's probability of ``label`` (None when the model has no such label)."""
+        j = self._column.get(label)
+        return None if j is None else self.values[:, j]
+
+
 def sigmoid(z: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
 
@@ -213,7 +239,7 @@ class Model:
         return [dict(zip(labels, row)) for row in probs.tolist()]
 
     def sentence_probs_batch(self, docs: Sequence[tuple[int, np.ndarray, np.ndarray, "FeatureRows"]]
-                             ) -> list[list[dict[str, float]]]:
+                             ) -> list[SentenceProbs]:
         """:meth:`sentence_probs_keys` for the sentences of many documents in one pass.
 
         ``docs``: per document ``(n_rows, rows, keys, features)``. Every row is
@@ -228,13 +254,9 @@ class Model:
         first = docs[0][3]
         features = replace(first, values=np.concatenate([f.values for _, _, _, f in docs]),
                            present=np.concatenate([f.present for _, _, _, f in docs]))
-        probs = sigmoid(self.sentence.decision_keys(sum(sizes), rows, keys, features)).tolist()
+        probs = sigmoid(self.sentence.decision_keys(sum(sizes), rows, keys, features))
         labels = self.sentence.labels
-        out, at = [], 0
-        for n in sizes:
-            out.append([dict(zip(labels, row)) for row in probs[at : at + n]])
-            at += n
-        return out
+        return [SentenceProbs(labels, probs[at : at + n]) for at, n in zip(offsets.tolist(), sizes)]
 
     def document_probability(self, terms: Sequence[str], features: Mapping[str, float]) -> float:
         """Calibrated probability that a moderator would judge the document promotional."""

@@ -81,7 +81,13 @@ def make_findings(
                     REGULATORY_HOOKS[ev.category], ev.adjustments)
         )
     if sentence_probs is not None:
+        values = getattr(sentence_probs, "values", None)  # model.SentenceProbs: find the candidate sentences at once
+        if values is not None:
+            flags = [j for j, label in enumerate(getattr(sentence_probs, "labels")) if label != "any"]
+            candidates = set((values[:, flags] >= config.model_only_threshold).any(axis=1).nonzero()[0].tolist())
         for sent in sentences:
+            if values is not None and sent.number not in candidates:
+                continue  # no label reaches the threshold: nothing below would report it
             if len(text[sent.start : sent.end].split()) < config.model_only_min_words:
                 continue  # too little text for the model alone to name a red flag
             probs = sentence_probs[sent.number]

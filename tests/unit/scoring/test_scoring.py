@@ -197,3 +197,31 @@ def test_detector_rejects_unknown_disabled_category():
     with pytest.raises(hypecheck.InputError) as info:
         hypecheck.Detector(model=False, disabled=["gossip"])
     assert info.value.code == "E031"
+
+
+def test_sentence_probs_as_columns_score_like_dicts(nlp_de):
+    """model.SentenceProbs (what the batched model returns) gives the same document features and
+    findings as the plain list of {label: probability} dicts."""
+    import numpy as np
+
+    from hypecheck import features as F
+    from hypecheck.model import SentenceProbs
+    from hypecheck.nlp import parse_table
+    from hypecheck.scoring import ScoringConfig, make_findings
+    from hypecheck.types import CATEGORIES, Evidence
+
+    text = ("Die Aktie stieg um 3 Prozent. Jetzt kaufen, bevor es zu spät ist, sagt unser Börsenbrief! "
+            "Bis Jahresende sind weitere 150 Prozent möglich. Kurz.")
+    table = parse_table(nlp_de, text)
+    sents = F.sentences(table.doc, table)
+    labels = ("any", *CATEGORIES[:4])
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        values = rng.uniform(0, 1, size=(len(sents), len(labels)))
+        columns = SentenceProbs(labels, values)
+        dicts = [dict(zip(labels, row)) for row in values.tolist()]
+        assert list(columns) == dicts and columns[1:] == dicts[1:]
+        evidence = [Evidence(30, 41, text[30:41], "call_to_action", "de.call_to_action.x", 0.8, "why")]
+        assert F.document_features(evidence, {}, columns) == F.document_features(evidence, {}, dicts)
+        config = ScoringConfig()
+        assert make_findings(text, evidence, sents, columns, config) == make_findings(text, evidence, sents, dicts, config)
