@@ -96,11 +96,10 @@ class LinearBlock:
                                              np.ascontiguousarray(dict_coef[[number[names[j]] for j in known]]))
         return got
 
-    def decision_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
-                      features: "FeatureRows | Sequence[Mapping[str, float]]") -> np.ndarray:
+    def decision_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray, features: "FeatureRows") -> np.ndarray:
         """:meth:`decision` for many rows at once, the terms given as keys: ``keys[i]`` belongs to row
         ``rows[i]`` (from :func:`hypecheck.features.sentence_term_keys`), the named features as
-        :class:`~hypecheck.features.FeatureRows` or one dict per row. Shape (n_rows, n_outputs)."""
+        :class:`~hypecheck.features.FeatureRows`. Shape (n_rows, n_outputs)."""
         z = np.empty((n_rows, len(self.intercept)))
         z[:] = self.intercept
         if not n_rows:
@@ -125,20 +124,9 @@ class LinearBlock:
                 vals = vals / norms[r]
                 starts = run_starts(r)  # cells come sorted by row
                 z[r[starts]] += np.add.reduceat(self._coef_t[cols] * vals[:, None], starts, axis=0)
-        if not isinstance(features, Sequence):  # FeatureRows: absent entries hold 0, as in a dict without them
-            known, coef = self._rows_coef(features.names)
-            if len(known):
-                z += features.values[:, known] @ coef
-            return z
-        number, dict_coef = self._dict_coef
-        if number:
-            dense = np.zeros((n_rows, len(number)))
-            for row, feats in enumerate(features):
-                for name, value in feats.items():
-                    i = number.get(name)
-                    if i is not None:
-                        dense[row, i] = value
-            z += dense @ dict_coef
+        known, coef = self._rows_coef(features.names)  # absent entries hold 0, as in a dict without them
+        if len(known):
+            z += features.values[:, known] @ coef
         return z
 
     def decision(self, terms: Sequence[str], features: Mapping[str, float]) -> np.ndarray:
@@ -230,17 +218,10 @@ class Model:
         probs = sigmoid(self.sentence.decision(terms, features))
         return dict(zip(self.sentence.labels, probs.tolist()))
 
-    def sentence_probs_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray,
-                            features: "FeatureRows | Sequence[Mapping[str, float]]") -> list[dict[str, float]]:
-        """:meth:`sentence_probs` for all sentences of a document, the terms given as keys
-        (see :meth:`LinearBlock.decision_keys`)."""
-        probs = sigmoid(self.sentence.decision_keys(n_rows, rows, keys, features))
-        labels = self.sentence.labels
-        return [dict(zip(labels, row)) for row in probs.tolist()]
-
     def sentence_probs_batch(self, docs: Sequence[tuple[int, np.ndarray, np.ndarray, "FeatureRows"]]
                              ) -> list[SentenceProbs]:
-        """:meth:`sentence_probs_keys` for the sentences of many documents in one pass.
+        """:meth:`sentence_probs` for all sentences of many documents in one pass, the terms
+        given as keys (see :meth:`LinearBlock.decision_keys`).
 
         ``docs``: per document ``(n_rows, rows, keys, features)``. Every row is
         scored on its own, so the probabilities are those of one document at a time.
