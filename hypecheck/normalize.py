@@ -19,6 +19,9 @@ _BLOCK_TAGS = frozenset(
     "header hr li main nav ol p pre section table tbody td th thead tr ul".split()
 )
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object", "head")
+#: Lone surrogates (from text decoded with ``surrogateescape``, or built in code): no encoding can
+#: write them, so the tokenizer cannot hash them; they become U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
 #: Runs of horizontal white space that are not already a single plain space (those need no rewrite).
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
@@ -68,6 +71,8 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
+    if not text.isascii():
+        text = _SURROGATE.sub("\ufffd", text)
     if "  " in text or _ODD_SPACE.search(text):
         text = _SPACES.sub(" ", text)
     # Now no two spaces follow each other, so the spaces before a line break are one space at most.

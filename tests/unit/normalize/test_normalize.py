@@ -130,3 +130,11 @@ def test_prepare_html_uses_the_html_title():
 def test_prepare_leaves_plain_text_markup_alone():
     doc = Document(text="Kurs < 5 Euro <b>nicht</b> HTML")
     assert prepare(doc) == ("Kurs < 5 Euro <b>nicht</b> HTML", None)
+
+
+def test_lone_surrogates_become_replacement_characters(detector):
+    """A str built in code (or decoded with surrogateescape) may hold lone surrogates, which no
+    encoding can write: the tokenizer would fail on them, so normalisation replaces them."""
+    assert normalize_text("Kurs \ud800 +5 %\udcff") == "Kurs \ufffd +5 %\ufffd"
+    assessment = detector.score("Jetzt kaufen \ud800! Bis Jahresende sind weitere 150 Prozent möglich.", lang="de")
+    assert assessment.band == "high" and "\ufffd" in (assessment.text or "")
