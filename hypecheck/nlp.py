@@ -19,7 +19,7 @@ import bisect
 import itertools
 import re
 import threading
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 from functools import lru_cache
@@ -49,6 +49,26 @@ GLUE_INFIXES = (
     r"(?<=[A-ZÄÖÜ]{3})(?=[a-zäöüß]{3,})",
     r"(?=[.!?:][A-ZÄÖÜ])(?<=[a-zäöüß]{2})[.!?:]",
 )
+class InfixFinder:
+    """The tokenizer's infix search, skipping chunks where no infix can occur.
+
+    Every infix of spaCy's German and English defaults consumes a character
+    that is not a letter, and the glued-word infixes need an upper-case letter
+    after the first character; a chunk of letters that is lower-case after its
+    first letter ("Aktie", "stieg") has none, and most chunks are like that.
+    ``pattern`` is the regex's, so spaCy can still serialise the tokenizer.
+    """
+
+    def __init__(self, regex: "re.Pattern[str]") -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+
+    def finditer(self, chunk: str) -> Iterator["re.Match[str]"]:
+        if chunk.isalpha() and (len(chunk) < 2 or chunk[1:].islower()):
+            return iter(())
+        return self.regex.finditer(chunk)
+
+
 #: A single line break inside a line at least this long that ends without punctuation is a hard wrap.
 HARD_WRAP_CHARS = 50
 _LINE_END = tuple(".!?:;…»«\"“”)]|")
@@ -155,7 +175,8 @@ def _pipeline(lang: str, lexical: frozenset[str]) -> Language:
         nlp.vocab.lex_attr_getters = {key: get for key, get in getters.items()  # type: ignore[attr-defined]
                                       if _attr_name(key) in lexical}
         infixes = list(nlp.Defaults.infixes or ()) + list(GLUE_INFIXES)
-        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]  # a Tokenizer here
+        finder = InfixFinder(compile_infix_regex(infixes))
+        nlp.tokenizer.infix_finditer = finder.finditer  # type: ignore[union-attr]  # a Tokenizer here
         nlp.add_pipe("hypecheck_sentences")
         return nlp
 

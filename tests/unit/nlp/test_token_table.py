@@ -214,3 +214,28 @@ def test_pipelines_compute_only_the_lexical_attributes_someone_reads(lang, corpu
                                                                               ref.like_num)
     shaped = make_nlp(lang, ["shape"])
     assert shaped is not nlp and shaped.vocab["Kurs12"].shape_ == "Xxxxdd"
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_infix_finder_skips_only_chunks_without_infixes(corpus_sample, lang):
+    """The precheck changes no token: the same tokens as the plain infix regex, on the corpus and on
+    words built to hit the glued-word and punctuation infixes; and the tokenizer still serialises."""
+    import random
+
+    from hypecheck.nlp import InfixFinder
+
+    nlp = make_nlp(lang)
+    finder = nlp.tokenizer.infix_finditer.__self__
+    assert isinstance(finder, InfixFinder)
+    import spacy
+
+    reference = spacy.blank(lang)
+    reference.tokenizer.infix_finditer = finder.regex.finditer
+    rng = random.Random(7)
+    letters = "aeiouxyzäöüßAEIOUXYZÄÖÜ"
+    made = [" ".join("".join(rng.choice(letters + ".,-:!?…/1") for _ in range(rng.randint(1, 12))) for _ in range(30))
+            for _ in range(40)]
+    texts = [t for lg, t in corpus_sample if lg == lang] + EDGE_TEXTS + made
+    for text in texts:
+        assert [t.text for t in nlp.make_doc(text)] == [t.text for t in reference.make_doc(text)], text[:100]
+    assert nlp.tokenizer.to_bytes()
