@@ -3,10 +3,12 @@
 Pipelines are blank (no trained spaCy model can be installed here): the
 language's tokenizer and one component that sets sentence starts with spaCy's
 rule-based sentencizer's rule (vectorised) and also at line breaks, so a pitch
-set under a news paragraph becomes a sentence of its own.
+set under a news paragraph becomes a sentence of its own. They compute only
+the word attributes hypecheck and the loaded rules read (:func:`make_nlp`).
 
-:func:`parse` runs a pipeline; :class:`TokenTable` holds the arrays that the
-rules, signals and features layers read from the resulting Doc.
+:func:`parse` runs a pipeline; :func:`parse_table` also returns the
+:class:`TokenTable`, the arrays that the rules, signals and features layers
+read from the resulting Doc.
 
 The tokenizer also splits words that scraping glued together ("DerDAXlegte",
 "ReportInvestoren", "Zinszyklus?Anzeige"): the text is left as it is, only the
