@@ -124,6 +124,14 @@ def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
         yield chunk
 
 
+def _text_document(text: Any, title: str | None = None, source: str = "<text>", id: str | None = None,
+                   html: bool = False) -> Document:
+    """The Document of a text given to :meth:`Detector.score` or :meth:`Detector.score_many`."""
+    if not isinstance(text, str):
+        raise InputError(f"{source}: expected str, got {type(text).__name__}", code="E002")
+    return Document(text=text, title=title, source=source, id=id, is_html=html)
+
+
 @dataclass(frozen=True)
 class _Meta:
     """What an Assessment carries besides the analysis: where the text came from, and warnings."""
@@ -305,8 +313,9 @@ class Detector:
         out = []
         for k, (analysis, meta) in enumerate(batch):
             if self.model is not None:
-                sent_probs: SentenceProbs | None = all_probs[k]
-                doc_feats = F.document_features(analysis.evidence, analysis.signals, all_probs[k])
+                probs = all_probs[k]
+                sent_probs: SentenceProbs | None = probs
+                doc_feats = F.document_features(analysis.evidence, analysis.signals, probs)
                 doc_terms = analysis.doc_terms if self.model.document.vocab else []  # the bundled model reads none
                 probability = self.model.document_probability(doc_terms, doc_feats)
                 info = self.model.info()
@@ -402,9 +411,7 @@ class Detector:
         >>> det.score("Shares of Acme rose 2% after quarterly sales beat estimates, Reuters reported.").band
         'low'
         """
-        if not isinstance(text, str):
-            raise InputError(f"{source}: expected str, got {type(text).__name__}", code="E002")
-        return self.score_document(Document(text=text, title=title, source=source, id=id, is_html=html), lang=lang)
+        return self.score_document(_text_document(text, title, source, id, html), lang=lang)
 
     def score_many(self, items: Iterable[str | Document | Mapping[str, Any]], n_jobs: int = 1,
                    lang: str | None = None) -> Iterator[Assessment]:
@@ -427,9 +434,9 @@ class Detector:
         ------
         Assessment
             One per item. The first item that cannot be scored raises
-            :class:`~hypecheck.InputError`; to skip bad items instead, score
-            them one by one, or use :func:`hypecheck.score_frame` with
-            ``errors="coerce"``.
+            :class:`~hypecheck.InputError`; to keep going past bad items, use
+            :meth:`score_documents` (each failure in its item's place) or
+            :func:`hypecheck.score_frame` with ``errors="coerce"``.
 
         Examples
         --------
@@ -442,12 +449,9 @@ class Detector:
             if isinstance(item, Document):
                 return item, lang
             if isinstance(item, str):
-                return Document(text=item, source="<text>"), lang
-            text, source = item["text"], item.get("source", "<text>")
-            if not isinstance(text, str):
-                raise InputError(f"{source}: expected str, got {type(text).__name__}", code="E002")
-            return Document(text=text, title=item.get("title"), source=source, id=item.get("id"),
-                            is_html=bool(item.get("html", False))), item.get("lang", lang)
+                return _text_document(item), lang
+            return (_text_document(item["text"], item.get("title"), item.get("source", "<text>"), item.get("id"),
+                                   bool(item.get("html", False))), item.get("lang", lang))
 
         def batch(items: list[str | Document | Mapping[str, Any]]) -> list[Assessment | Exception]:
             documents: list[tuple[Document, str | None]] = []

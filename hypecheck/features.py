@@ -180,7 +180,7 @@ def terms(tokens: Iterable) -> list[str]:
 #: The named features of a sentence, in the column order of :class:`FeatureRows`.
 SENTENCE_FEATURES = (*(f"rule:{c}" for c in CATEGORIES), "rule:any", "rule:n",
                      "len", "pos:first", "pos:last", "pos:tail", "excl", "pct")
-_RULE_COLUMN = {f"rule:{c}": j for j, c in enumerate(CATEGORIES)}
+_RULE_COLUMN = {c: j for j, c in enumerate(CATEGORIES)}  # category -> column of rule:<category>
 _ANY = len(CATEGORIES)  # column of rule:any; rule:n follows, then the shape features
 
 
@@ -237,7 +237,7 @@ def sentence_feature_rows(sents: Sequence[Sentence], evidence: Sequence[Evidence
         best = [0.0] * len(sents)
         count = [0] * len(sents)
         for ev in evidence:
-            col = _RULE_COLUMN[f"rule:{ev.category}"]
+            col = _RULE_COLUMN[ev.category]
             for k in range(bisect.bisect_right(ends, ev.start), bisect.bisect_left(starts, ev.end)):
                 values[k, col] = max(values[k, col], ev.score) if present[k, col] else ev.score
                 present[k, col] = True
@@ -275,7 +275,7 @@ def document_features(
         columns = getattr(sentence_probs, "column", None)  # model.SentenceProbs: read whole columns
         if columns is not None:
             n = len(sentence_probs)
-            of = {label: (list(col.tolist()) if (col := columns(label)) is not None else [0.0] * n)
+            of = {label: (col.tolist() if (col := columns(label)) is not None else [0.0] * n)
                   for label in ("any", *CATEGORIES)}
         else:
             of = {label: [p.get(label, 0.0) for p in sentence_probs] for label in ("any", *CATEGORIES)}

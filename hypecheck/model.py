@@ -76,13 +76,6 @@ class LinearBlock:
         return keys[order], cols[order]
 
     @cached_property
-    def _dict_coef(self) -> tuple[dict[str, int], np.ndarray]:
-        """Named feature -> its number, and the named features' coefficients, one row per feature."""
-        names = sorted(self.dict_index, key=self.dict_index.__getitem__)
-        columns = [self.dict_index[n] for n in names]
-        return {n: i for i, n in enumerate(names)}, np.ascontiguousarray(self.coef[:, columns].T)
-
-    @cached_property
     def _rows_coefs(self) -> dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]]:
         return {}
 
@@ -90,10 +83,10 @@ class LinearBlock:
         """For feature rows with columns ``names``: the columns the model knows, and their coefficients."""
         got = self._rows_coefs.get(names)
         if got is None:
-            number, dict_coef = self._dict_coef
-            known = [j for j, name in enumerate(names) if name in number]
+            known = [j for j, name in enumerate(names) if name in self.dict_index]
+            columns = [self.dict_index[names[j]] for j in known]
             got = self._rows_coefs[names] = (np.asarray(known, dtype=np.int64),
-                                             np.ascontiguousarray(dict_coef[[number[names[j]] for j in known]]))
+                                             np.ascontiguousarray(self.coef[:, columns].T))
         return got
 
     def decision_keys(self, n_rows: int, rows: np.ndarray, keys: np.ndarray, features: "FeatureRows") -> np.ndarray:

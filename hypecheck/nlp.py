@@ -51,6 +51,8 @@ GLUE_INFIXES = (
     r"(?<=[A-ZÄÖÜ]{3})(?=[a-zäöüß]{3,})",
     r"(?=[.!?:][A-ZÄÖÜ])(?<=[a-zäöüß]{2})[.!?:]",
 )
+
+
 class InfixFinder:
     """The tokenizer's infix search, skipping chunks where no infix can occur.
 
@@ -278,22 +280,19 @@ class TokenTable:
         self.n = len(doc)
         if sentence_arrays is not None and self.n:  # ORTH, IS_PUNCT, IDX and the sentence starts: read already
             known, flags = sentence_arrays
-            arr = doc.to_array([LOWER, IS_SPACE, LIKE_NUM, LENGTH])
-            self.lower, self.orth = arr[:, 0], known[:, 0]
-            self.idx = known[:, 2].astype(np.int64)
-            self.is_punct = known[:, 1] == 1
-            self.is_space, self.like_num = arr[:, 1] == 1, arr[:, 2] == 1
-            self.length = arr[:, 3].astype(np.int64)
-            new_sent = flags == 1
+            rest = (LOWER, IS_SPACE, LIKE_NUM, LENGTH)
+            col = dict(zip(rest, doc.to_array(list(rest)).T))
+            col.update({ORTH: known[:, 0], IS_PUNCT: known[:, 1], IDX: known[:, 2], SENT_START: flags})
         else:
             arr = doc.to_array(list(self.ATTRS)) if self.n else np.zeros((0, len(self.ATTRS)), dtype=np.uint64)
-            self.lower, self.orth = arr[:, 0], arr[:, 1]
-            self.idx = arr[:, 3].astype(np.int64)
-            self.is_space = arr[:, 4] == 1
-            self.is_punct = arr[:, 5] == 1
-            self.like_num = arr[:, 6] == 1
-            self.length = arr[:, 7].astype(np.int64)
-            new_sent = arr[:, 2] == 1
+            col = dict(zip(self.ATTRS, arr.T))
+        self.lower, self.orth = col[LOWER], col[ORTH]
+        self.idx = col[IDX].astype(np.int64)
+        self.is_space = col[IS_SPACE] == 1
+        self.is_punct = col[IS_PUNCT] == 1
+        self.like_num = col[LIKE_NUM] == 1
+        self.length = col[LENGTH].astype(np.int64)
+        new_sent = col[SENT_START] == 1
         if self.n:
             new_sent[0] = True
         #: sentence number of every token, and the token index where each sentence starts (plus ``n`` at the end)

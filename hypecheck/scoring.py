@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from hypecheck.features import Sentence
+from hypecheck.model import SentenceProbs
 from hypecheck.types import CATEGORY_DESCRIPTIONS, REGULATORY_HOOKS, Assessment, Evidence, Finding
 
 DEFAULT_BANDS = (30, 70)
@@ -81,12 +82,13 @@ def make_findings(
                     REGULATORY_HOOKS[ev.category], ev.adjustments)
         )
     if sentence_probs is not None:
-        values = getattr(sentence_probs, "values", None)  # model.SentenceProbs: find the candidate sentences at once
-        if values is not None:
-            flags = [j for j, label in enumerate(getattr(sentence_probs, "labels")) if label != "any"]
-            candidates = set((values[:, flags] >= config.model_only_threshold).any(axis=1).nonzero()[0].tolist())
+        candidates: set[int] | None = None
+        if isinstance(sentence_probs, SentenceProbs):  # the batched model's arrays: find the candidates at once
+            flags = [j for j, label in enumerate(sentence_probs.labels) if label != "any"]
+            reach = (sentence_probs.values[:, flags] >= config.model_only_threshold).any(axis=1)
+            candidates = set(reach.nonzero()[0].tolist())
         for sent in sentences:
-            if values is not None and sent.number not in candidates:
+            if candidates is not None and sent.number not in candidates:
                 continue  # no label reaches the threshold: nothing below would report it
             if len(text[sent.start : sent.end].split()) < config.model_only_min_words:
                 continue  # too little text for the model alone to name a red flag

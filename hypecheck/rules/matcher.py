@@ -20,7 +20,7 @@ from hypecheck.rules.regex_words import finite_words
 from hypecheck.types import Evidence
 
 
-#: Distinct forms a PatternBank remembers regex results for; the memo restarts when full.
+#: Word forms a PatternBank remembers the anchors of; the memo starts over when full.
 MEMO_LIMIT = 200_000
 
 
@@ -108,10 +108,11 @@ class PatternBank:
     what matches within a sentence.
 
     Anchors are checked on word forms, not tokens, and remembered across
-    documents: per form (its hash) the bank keeps the anchors it meets, so a
-    Doc only looks up its distinct forms and tests its new ones (word anchors
-    by one dict lookup, regex anchors by one scan per regex over all new forms
-    at once). A pattern of one token out of a word list needs no Matcher at all.
+    documents: per form (its hash) the bank keeps the set of anchors it meets,
+    so a Doc looks all its tokens up in one array search and tests only its
+    new forms (word anchors by one dict lookup, regex anchors by one scan per
+    regex over all new forms at once). A pattern of one token out of a word
+    list needs no Matcher at all.
     """
 
     def __init__(self, nlp: Language) -> None:
@@ -125,7 +126,7 @@ class PatternBank:
         # _sets). The memo spans documents, so each anchor is tested on a form once (until the
         # memo starts over at MEMO_LIMIT forms), not on every form of every document.
         self._regexes: dict[int, list[tuple[int, re.Pattern]]] = {LOWER: [], ORTH: []}
-        self._memo = {LOWER: HashMemo(MEMO_LIMIT), ORTH: HashMemo(MEMO_LIMIT)}
+        self._memo = self._fresh_memo()
         self._sets: list[tuple[int, ...]] = [()]
         self._set_numbers: dict[tuple[int, ...], int] = {(): 0}
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -163,9 +164,13 @@ class PatternBank:
                 self._regexes[LOWER].append((len(self.anchors) - 1, anchor.lower_regex))
             elif anchor.text_regex is not None:
                 self._regexes[ORTH].append((len(self.anchors) - 1, anchor.text_regex))
-            self._memo = {LOWER: HashMemo(MEMO_LIMIT), ORTH: HashMemo(MEMO_LIMIT)}
+            self._memo = self._fresh_memo()  # a new anchor: what the forms meet must be learnt again
             self._word_index = None
         return self._anchor_ids[key]
+
+    @staticmethod
+    def _fresh_memo() -> dict[int, HashMemo]:
+        return {LOWER: HashMemo(MEMO_LIMIT), ORTH: HashMemo(MEMO_LIMIT)}
 
     def _words(self) -> dict[int, tuple[int, ...]]:
         """Every word anchor's lower-case hash, and the anchors holding it."""

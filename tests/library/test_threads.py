@@ -108,3 +108,13 @@ def test_score_many_scores_in_batches_as_one_by_one(detector: Detector) -> None:
     assert [next(results).to_dict() for _ in range(BATCH_SIZE + 3)] == one_by_one[: BATCH_SIZE + 3]
     with pytest.raises(InputError, match="E003"):
         next(results)
+
+
+def test_a_text_that_is_not_a_str_is_refused_naming_its_source(detector: Detector) -> None:
+    with pytest.raises(InputError, match=r"<text>: expected str, got bytes") as info:
+        detector.score(b"Jetzt kaufen!")  # type: ignore[arg-type]
+    assert info.value.code == "E002"
+    results = detector.score_many(["Die Aktie stieg.", {"text": 5, "source": "feed.xml#3"}])
+    assert next(results).language == "de"
+    with pytest.raises(InputError, match=r"feed.xml#3: expected str, got int"):
+        next(results)
