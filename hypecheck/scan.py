@@ -59,7 +59,7 @@ EXIT_BAD_INPUT = 2
 #: Documents sent to a worker process per task.
 BATCH_SIZE = 8
 #: Tasks in flight per worker process (bounds memory: workers x this x BATCH_SIZE items).
-TASKS_PER_WORKER = 3
+TASKS_PER_WORKER = 8
 #: Seconds between fsyncs of the journal (each row is written to the OS at once).
 FSYNC_INTERVAL = 2.0
 
@@ -654,17 +654,9 @@ class _Scanner:
                     return
             waiting, docs = [], []
 
-    def run_pool(self, entries: Iterable[Document | dict[str, Any]], workers: int) -> None:
+    def run_pool(self, entries: Iterable[Document | dict[str, Any]], workers: int, ctx: Any) -> None:
         """Score on a pool of worker processes, batch_size items per task; rows come in as tasks finish."""
-        import multiprocessing
-
         o = self.options
-        ctx: Any
-        try:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["hypecheck.detector"])  # workers fork from a process that imported spaCy once
-        except ValueError:  # no forkserver on this platform
-            ctx = multiprocessing.get_context("spawn")
         pending: set[Future] = set()
         limit = workers * TASKS_PER_WORKER
 
@@ -708,6 +700,33 @@ class _Scanner:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def pool_context() -> Any:
+    """The multiprocessing context of the scan's workers, its server started already.
+
+    Workers fork from a *forkserver* that has imported spaCy and built the
+    pipelines once (:mod:`hypecheck.scan_preload`); ``spawn`` where there is
+    no forkserver. Not ``fork``: the scan process may run other threads (a
+    host application's, numpy's), and forking those is unsafe. The server is
+    started here, before the scan process imports spaCy itself, so that the
+    two run at the same time on two cores and the workers are ready about
+    when an inline scan would have built its own pipelines.
+    """
+    import multiprocessing
+
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+    except ValueError:  # no forkserver on this platform
+        return multiprocessing.get_context("spawn")
+    ctx.set_forkserver_preload(["hypecheck.scan_preload"])
+    try:
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()  # returns at once; the server imports in the background
+    except Exception as exc:  # noqa: BLE001 - only an early start: the pool starts the server itself
+        log.debug("could not start the forkserver early: %s", exc)
+    return ctx
+
+
 def run_scan(options: ScanOptions) -> ScanSummary:
     """Scan the exports of ``options`` and write one row per item; return the summary.
 
@@ -733,6 +752,7 @@ def run_scan(options: ScanOptions) -> ScanSummary:
         workers = max(1, int(options.workers))
     else:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    ctx = pool_context() if workers > 1 else None  # before the import of spaCy below, to overlap the two
     detector = _make_detector(options.model, options.extra_rules, options.disabled, options.bands)  # fail early on a bad model
     paths, missing = expand_exports(options.exports)
 
@@ -787,7 +807,7 @@ def run_scan(options: ScanOptions) -> ScanSummary:
             scanner.run_inline(docs, detector)
         else:
             del detector
-            scanner.run_pool(docs, workers)
+            scanner.run_pool(docs, workers, ctx)
     finally:
         sink.close()
         if scanner.bar is not None:
