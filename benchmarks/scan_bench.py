@@ -300,8 +300,8 @@ def main() -> None:
     print(f"\ncommand: {cmd}")
     print("scan times include process start-up, feed parsing, HTML to text, scoring and writing the JSONL journal;")
     print("the 1-worker scan scores in the scan process itself, 2+ workers use a process pool.")
-    print("CPU ms/item counts every process of the scan (start-up included); unlike items/s it does not depend")
-    print("on what else the machine is running.")
+    print("CPU ms/item counts every process of the scan (start-up included); it varies less than items/s with")
+    print("what else the machine runs, but on a shared VM it still varies.")
 
 
 if __name__ == "__main__":
