@@ -269,8 +269,9 @@ class Detector:
 
         A Detector builds each language's parts at its first text, about half
         a second of CPU per language. A service calls this before it takes
-        requests, so the first article is not slower than the rest; the scan
-        calls it before it forks its workers, so they inherit the parts.
+        requests, so the first article is not slower than the rest. The
+        scan's forkserver calls it (:mod:`hypecheck.scan_preload`) so that the
+        workers it forks inherit the pipelines.
 
         Raises
         ------
